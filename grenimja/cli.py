@@ -1,0 +1,216 @@
+"""Command line: ``grenimja <command>`` (also ``python -m grenimja``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from grenimja.errors import GrenimjaError
+
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[1] / "models"
+
+
+def _add_data_dir(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--data-dir", default=None, help="upstream data folder (default: $GRENIMJA_DATA, then ../shared/data)"
+    )
+
+
+def cmd_data_build(a) -> int:
+    from grenimja.data.build import BuildConfig, build_dataset, format_report
+
+    cfg = BuildConfig(
+        sources=tuple(a.sources.split(",")),
+        dorothea_levels=a.dorothea_levels,
+        protein=a.protein,
+        genome=a.genome,
+        upstream=a.upstream,
+        downstream=a.downstream,
+        seed=a.seed,
+        max_identity=a.max_identity,
+        max_tfs=a.max_tfs,
+    )
+    report = build_dataset(a.out, cfg, a.data_dir)
+    print(format_report(report))
+    print(f"written to {a.out}")
+    return 0
+
+
+def cmd_embed_train(a) -> int:
+    from grenimja.data.names import load_mapper
+    from grenimja.data.sequences import read_promoters, read_tf_proteins
+    from grenimja.embedding import train_embeddings
+
+    mapper = load_mapper(a.data_dir)
+    prot, _ = read_tf_proteins("full", mapper, a.data_dir)
+    seqs = prot["protein"].tolist()
+    if a.with_dbd:
+        dbd, _ = read_tf_proteins("dbd", mapper, a.data_dir)
+        seqs += dbd["protein"].tolist()
+    prom, _ = read_promoters(mapper, a.data_dir, a.genome)
+    emb = train_embeddings(
+        seqs, prom["promoter"].tolist(), epochs=a.epochs, seed=a.seed, min_count=a.min_count
+    )
+    emb.save(a.out)
+    print(
+        f"{len(emb.protein_vocab) - 1:,} protein {emb.protein_vocab.k}-mers, {len(emb.dna_vocab) - 1:,} DNA "
+        f"{emb.dna_vocab.k}-mers -> {a.out}"
+    )
+    return 0
+
+
+def cmd_train(a) -> int:
+    import torch
+
+    from grenimja.dataset import load_dataset
+    from grenimja.embedding import Embeddings, onehot_embeddings
+    from grenimja.model.network import ModelConfig, cpu_config
+    from grenimja.train import TrainConfig, train
+
+    if a.threads:
+        torch.set_num_threads(a.threads)
+    ds = load_dataset(a.dataset)
+    emb = onehot_embeddings() if a.onehot else Embeddings.load(a.embeddings)
+    plen = int(ds.genes["promoter"].str.len().max())
+    dims = dict(
+        protein_k=emb.protein_vocab.k,
+        dna_k=emb.dna_vocab.k,
+        protein_dim=emb.protein_vectors.shape[1],
+        dna_dim=emb.dna_vectors.shape[1],
+    )
+    mcfg = ModelConfig(promoter_len=plen, **dims) if a.paper_sizes else cpu_config(promoter_len=plen, **dims)
+    tcfg = TrainConfig(
+        split=a.split,
+        epochs=a.epochs,
+        pairs_per_epoch=a.pairs_per_epoch,
+        batch_size=a.batch_size,
+        lr=a.lr,
+        patience=a.patience,
+        seed=a.seed,
+        device=a.device,
+    )
+    res = train(ds, emb, mcfg, tcfg, a.out, resume=a.resume)
+    print(json.dumps(res["history"][-1] if res["history"] else {}, indent=1))
+    return 0
+
+
+def cmd_evaluate(a) -> int:
+    from grenimja.evaluate import evaluate_model
+
+    res = evaluate_model(a.model, a.embeddings, a.dataset, a.split, a.part, a.out)
+    print(json.dumps({"pooled": res["pooled"], "per_tf_mean": res["per_tf_mean"]}, indent=1))
+    return 0
+
+
+def cmd_predict(a) -> int:
+    from grenimja.explorer import load_bundle, predict_fasta
+
+    bundle = load_bundle(a.model_dir, a.model)
+    table, problems = predict_fasta(bundle, Path(a.tf).read_text(), Path(a.promoters).read_text())
+    for p in problems:
+        print(f"skipped: {p}", file=sys.stderr)
+    out = table.to_csv(sep="\t", index=False)
+    if a.out:
+        Path(a.out).write_text(out)
+    else:
+        print(out, end="")
+    return 0 if len(table) else 1
+
+
+def cmd_scan(a) -> int:
+    from grenimja.explorer import load_bundle, scan_protein
+
+    bundle = load_bundle(a.model_dir, a.model)
+    table = scan_protein(bundle, Path(a.tf).read_text())
+    table.head(a.top).to_csv(a.out or sys.stdout, sep="\t", index=False)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="grenimja", description=__doc__)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+
+    data = sub.add_parser("data", help="dataset commands").add_subparsers(dest="sub", required=True)
+    b = data.add_parser("build", help="build the dataset folder from the upstream files")
+    _add_data_dir(b)
+    b.add_argument("--out", required=True)
+    b.add_argument(
+        "--sources", default="dorothea,encode", help="comma list of dorothea,encode,collectri,trrust,chea3"
+    )
+    b.add_argument("--dorothea-levels", default="ABCD")
+    b.add_argument("--protein", choices=["full", "dbd"], default="full")
+    b.add_argument("--genome", default=None, help="genome FASTA to cut promoter windows from (hg38)")
+    b.add_argument("--upstream", type=int, default=1000)
+    b.add_argument("--downstream", type=int, default=-1)
+    b.add_argument("--seed", type=int, default=0)
+    b.add_argument("--max-identity", type=float, default=0.4)
+    b.add_argument("--max-tfs", type=int, default=None)
+    b.set_defaults(func=cmd_data_build)
+
+    emb = sub.add_parser("embed", help="k-mer embeddings").add_subparsers(dest="sub", required=True)
+    e = emb.add_parser("train", help="train word2vec on all TF proteins and promoters")
+    _add_data_dir(e)
+    e.add_argument("--out", required=True)
+    e.add_argument("--genome", default=None)
+    e.add_argument("--epochs", type=int, default=10)
+    e.add_argument("--min-count", type=int, default=1)
+    e.add_argument("--with-dbd", action="store_true", help="also train on the DNA-binding-domain sequences")
+    e.add_argument("--seed", type=int, default=0)
+    e.set_defaults(func=cmd_embed_train)
+
+    t = sub.add_parser("train", help="train GReNIMJA on one split")
+    t.add_argument("--dataset", required=True)
+    t.add_argument("--embeddings", default=str(DEFAULT_MODEL_DIR / "embeddings.npz"))
+    t.add_argument("--onehot", action="store_true", help="one-hot residues instead of word2vec (ablation)")
+    t.add_argument("--split", choices=["known", "unknown", "homology"], default="unknown")
+    t.add_argument("--out", required=True)
+    t.add_argument("--epochs", type=int, default=10)
+    t.add_argument("--pairs-per-epoch", type=int, default=150_000)
+    t.add_argument("--batch-size", type=int, default=64)
+    t.add_argument("--lr", type=float, default=1e-3)
+    t.add_argument("--patience", type=int, default=3)
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--device", default="cpu")
+    t.add_argument("--threads", type=int, default=0)
+    t.add_argument(
+        "--paper-sizes", action="store_true", help="paper's channel widths (GPU) instead of the CPU preset"
+    )
+    t.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
+    t.set_defaults(func=cmd_train)
+
+    ev = sub.add_parser("evaluate", help="metrics, ROC/PR curves on a split part")
+    ev.add_argument("--model", required=True)
+    ev.add_argument("--embeddings", default=str(DEFAULT_MODEL_DIR / "embeddings.npz"))
+    ev.add_argument("--dataset", required=True)
+    ev.add_argument("--split", choices=["known", "unknown", "homology"], required=True)
+    ev.add_argument("--part", default="test")
+    ev.add_argument("--out", required=True)
+    ev.set_defaults(func=cmd_evaluate)
+
+    pr = sub.add_parser("predict", help="probability for every TF x promoter pair of two FASTA files")
+    pr.add_argument("--tf", required=True, help="protein FASTA")
+    pr.add_argument("--promoters", required=True, help="promoter DNA FASTA")
+    pr.add_argument("--model", default="unknown", help="bundled model name (known/unknown)")
+    pr.add_argument("--model-dir", default=str(DEFAULT_MODEL_DIR))
+    pr.add_argument("--out", default=None)
+    pr.set_defaults(func=cmd_predict)
+
+    sc = sub.add_parser("scan", help="one TF against every bundled promoter, ranked")
+    sc.add_argument("--tf", required=True, help="protein FASTA with one record")
+    sc.add_argument("--model", default="unknown")
+    sc.add_argument("--model-dir", default=str(DEFAULT_MODEL_DIR))
+    sc.add_argument("--top", type=int, default=100)
+    sc.add_argument("--out", default=None)
+    sc.set_defaults(func=cmd_scan)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except GrenimjaError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

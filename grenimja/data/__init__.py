@@ -1,0 +1,1 @@
+"""Data layer: reading the upstream source files, mapping names, building the dataset."""

@@ -1,0 +1,101 @@
+"""Locate and verify the upstream data directory.
+
+The directory is chosen by, in order: an explicit argument (CLI ``--data-dir``), the ``GRENIMJA_DATA``
+environment variable, then ``../shared/data`` next to the repository when it exists. Every file is
+checked against the sha256 recorded in ``grenimja/data/manifest.tsv`` (copied from the upstream
+MANIFEST) before it is read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from grenimja.errors import DataFileError
+
+ENV_VAR = "GRENIMJA_DATA"
+_REPO_ROOT = Path(__file__).resolve().parents[2]
+_MANIFEST = Path(__file__).with_name("manifest.tsv")
+
+
+def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
+    """Return the data directory to read from.
+
+    Parameters
+    ----------
+    data_dir
+        Explicit directory; when None the ``GRENIMJA_DATA`` variable, then ``../shared/data`` are tried.
+
+    Raises
+    ------
+    DataFileError
+        When no candidate directory exists; the message says how to set one.
+    """
+    candidates: list[tuple[str, Path]] = []
+    if data_dir is not None:
+        candidates.append(("--data-dir", Path(data_dir)))
+    elif os.environ.get(ENV_VAR):
+        candidates.append((ENV_VAR, Path(os.environ[ENV_VAR])))
+    else:
+        candidates.append(("default", _REPO_ROOT.parent / "shared" / "data"))
+    origin, path = candidates[0]
+    if not path.is_dir():
+        raise DataFileError(
+            f"data directory {path} (from {origin}) does not exist; set {ENV_VAR} or pass --data-dir "
+            "to a folder holding the upstream files listed in grenimja/data/manifest.tsv"
+        )
+    return path
+
+
+@lru_cache(maxsize=1)
+def expected_checksums() -> dict[str, tuple[str, int]]:
+    """Map relative path -> (sha256, size in bytes) from the packaged manifest."""
+    out: dict[str, tuple[str, int]] = {}
+    for line in _MANIFEST.read_text().splitlines()[1:]:
+        if line.strip():
+            rel, sha, size = line.split("\t")[:3]
+            out[rel] = (sha, int(size))
+    return out
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+_verified: dict[tuple[str, float, int], str] = {}
+
+
+def data_file(rel: str, data_dir: str | os.PathLike | None = None, verify: bool = True) -> Path:
+    """Return the path of one upstream file after checking it exists and its sha256 matches.
+
+    Parameters
+    ----------
+    rel
+        Path relative to the data directory, e.g. ``"dorothea/entire_database.rda"``.
+    data_dir
+        See :func:`resolve_data_dir`.
+    verify
+        Check the sha256 against the packaged manifest (cached per path, mtime and size).
+    """
+    root = resolve_data_dir(data_dir)
+    path = root / rel
+    if not path.is_file():
+        raise DataFileError(f"missing data file {path}: expected the upstream file '{rel}' in {root}")
+    if verify and rel in expected_checksums():
+        sha, _size = expected_checksums()[rel]
+        st = path.stat()
+        key = (str(path), st.st_mtime, st.st_size)
+        if key not in _verified:
+            _verified[key] = sha256_of(path)
+        if _verified[key] != sha:
+            raise DataFileError(
+                f"sha256 mismatch for {path}: expected {sha}, got {_verified[key]}; the file is corrupt or "
+                "a different release than the one this build is pinned to"
+            )
+    return path

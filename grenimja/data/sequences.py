@@ -1,0 +1,184 @@
+"""TF protein sequences and promoter DNA: from the upstream files or cut from a genome FASTA."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from grenimja.data.datadir import data_file
+from grenimja.data.names import SymbolMapper, uniprot_to_symbol
+from grenimja.errors import DataFileError
+
+PROTEIN_ALPHABET = set("ACDEFGHIKLMNPQRSTVWY")
+DNA_ALPHABET = set("ACGT")
+_COMPLEMENT = str.maketrans("ACGTNacgtn", "TGCANtgcan")
+
+
+def reverse_complement(seq: str) -> str:
+    """Reverse complement of a DNA string (case kept, N -> N)."""
+    return seq.translate(_COMPLEMENT)[::-1]
+
+
+def read_tf_proteins(kind: str, mapper: SymbolMapper, data_dir=None) -> tuple[pd.DataFrame, dict[str, int]]:
+    """TF protein sequences by official symbol.
+
+    Parameters
+    ----------
+    kind
+        ``"full"``: full-length sequences of human TFs in ``proteins/vertebrates.uniprot.json`` (an
+        accession is human when it is in the reviewed human UniProt table); ``"dbd"``: DNA-binding
+        domains from ``proteins/Homo_DBD_1120.fa`` (multi-domain entries joined).
+
+    Returns
+    -------
+    (frame with columns tf, protein), drop counts by reason
+    """
+    drops = {"no_sequence": 0, "non_human_or_unmapped": 0, "nonstandard_residues": 0, "duplicate_symbol": 0}
+    rows: dict[str, str] = {}
+    if kind == "full":
+        path = data_file("proteins/vertebrates.uniprot.json", data_dir)
+        try:
+            entries = json.loads(path.read_text())
+        except json.JSONDecodeError as exc:
+            raise DataFileError(f"{path}: not valid JSON ({exc})") from exc
+        acc2sym = uniprot_to_symbol(data_dir)
+        for acc in sorted(entries):
+            seq = str(entries[acc][1]).strip().upper()
+            sym = acc2sym.get(acc)
+            if sym is None:
+                drops["non_human_or_unmapped"] += 1
+                continue
+            sym = mapper.map(sym) or sym
+            if not seq:
+                drops["no_sequence"] += 1
+                continue
+            if set(seq) - PROTEIN_ALPHABET:
+                drops["nonstandard_residues"] += 1
+                continue
+            if sym in rows:
+                drops["duplicate_symbol"] += 1
+                # keep the longest isoform, as the paper (RefSeq longest)
+                if len(seq) <= len(rows[sym]):
+                    continue
+            rows[sym] = seq
+    elif kind == "dbd":
+        from Bio import SeqIO
+
+        path = data_file("proteins/Homo_DBD_1120.fa", data_dir)
+        for rec in SeqIO.parse(str(path), "fasta"):
+            seq = str(rec.seq).replace(",", "").replace("nan", "").upper()
+            sym = mapper.map(rec.id) or rec.id.upper()
+            if not seq:
+                drops["no_sequence"] += 1
+                continue
+            if set(seq) - PROTEIN_ALPHABET:
+                drops["nonstandard_residues"] += 1
+                continue
+            if sym in rows:
+                drops["duplicate_symbol"] += 1
+                continue
+            rows[sym] = seq
+    else:
+        raise ValueError(f"protein kind must be 'full' or 'dbd', got {kind!r}")
+    df = pd.DataFrame({"tf": list(rows), "protein": list(rows.values())}).sort_values("tf", ignore_index=True)
+    return df, drops
+
+
+def read_epd_bed(data_dir=None) -> pd.DataFrame:
+    """EPDnew promoter coordinates with the 0-based TSS position.
+
+    EPDnew windows are -49..+10 around the TSS, so the TSS is ``start + 49`` on + and ``end - 50`` on -.
+    """
+    path = data_file("promoters/Hs_EPDnew_006_hg38.bed", data_dir)
+    bed = pd.read_csv(
+        path,
+        sep=r"\s+",
+        header=None,
+        usecols=range(6),
+        names=["chrom", "start", "end", "name", "score", "strand"],
+    )
+    if not bed["strand"].isin(["+", "-"]).all():
+        raise DataFileError(f"{path}: column 6 must be the strand (+/-)")
+    bed["tss"] = np.where(bed["strand"] == "+", bed["start"] + 49, bed["end"] - 50)
+    return bed
+
+
+def promoter_window(tss: int, strand: str, upstream: int = 1000, downstream: int = -1) -> tuple[int, int]:
+    """Half-open genome interval [start, end) of the window ``-upstream..downstream`` around a TSS.
+
+    Offsets are relative to the TSS on the gene's strand (TSS = 0; -1 is the base just upstream),
+    so the default is the paper's 1000 bp just upstream of the TSS.
+    """
+    if strand == "+":
+        return tss - upstream, tss + downstream + 1
+    return tss - downstream, tss + upstream + 1
+
+
+def cut_window(chrom_seq: str, tss: int, strand: str, upstream: int = 1000, downstream: int = -1) -> str:
+    """Cut a promoter window from a chromosome string; minus-strand windows are reverse complemented."""
+    start, end = promoter_window(tss, strand, upstream, downstream)
+    if start < 0 or end > len(chrom_seq):
+        return ""
+    seq = chrom_seq[start:end]
+    return seq if strand == "+" else reverse_complement(seq)
+
+
+def read_promoters(
+    mapper: SymbolMapper,
+    data_dir=None,
+    genome: str | Path | None = None,
+    upstream: int = 1000,
+    downstream: int = -1,
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Primary (``_1``) EPDnew promoter per gene, upper-case.
+
+    Without ``genome`` the 60 bp EPDnew sequences are used as they are. With a genome FASTA the window
+    ``-upstream..downstream`` around each EPDnew TSS is cut (strand-aware).
+
+    Returns
+    -------
+    (frame with columns gene, promoter, chrom, tss, strand), drop counts by reason
+    """
+    drops = {"not_primary": 0, "ambiguous_bases": 0, "duplicate_symbol": 0, "outside_genome": 0}
+    bed = read_epd_bed(data_dir)
+    primary = bed["name"].str.endswith("_1")
+    drops["not_primary"] = int((~primary).sum())
+    bed = bed[primary].copy()
+    if genome is None:
+        path = data_file("promoters/epdnew006_hg38_core_promoters.tsv", data_dir)
+        seqs = pd.read_csv(path, sep="\t", header=None, names=["name", "seq"], dtype=str)
+        if seqs.shape[1] != 2 or seqs["seq"].isna().any():
+            raise DataFileError(f"{path}: expected two tab-separated columns NAME_n, sequence")
+        seq_of = dict(zip(seqs["name"], seqs["seq"].str.upper(), strict=True))
+        bed["promoter"] = bed["name"].map(seq_of)
+    else:
+        from Bio import SeqIO
+
+        wanted = set(bed["chrom"])
+        chrom_seq = {}
+        for rec in SeqIO.parse(str(genome), "fasta"):
+            if rec.id in wanted:
+                chrom_seq[rec.id] = str(rec.seq).upper()
+        if not chrom_seq:
+            raise DataFileError(f"genome FASTA {genome}: none of the EPDnew chromosomes (e.g. chr1) found")
+        bed["promoter"] = [
+            cut_window(chrom_seq[c], t, s, upstream, downstream) if c in chrom_seq else ""
+            for c, t, s in zip(bed["chrom"], bed["tss"], bed["strand"], strict=True)
+        ]
+        empty = bed["promoter"] == ""
+        drops["outside_genome"] = int(empty.sum())
+        bed = bed[~empty]
+    bed = bed.dropna(subset=["promoter"])
+    bad = bed["promoter"].map(lambda s: bool(set(s) - DNA_ALPHABET))
+    drops["ambiguous_bases"] = int(bad.sum())
+    bed = bed[~bad]
+    raw = bed["name"].str.rsplit("_", n=1).str[0]
+    bed["gene"] = [mapper.map(n) or n.upper() for n in raw]
+    dup = bed["gene"].duplicated()
+    drops["duplicate_symbol"] = int(dup.sum())
+    bed = bed[~dup]
+    out = bed[["gene", "promoter", "chrom", "tss", "strand"]].sort_values("gene", ignore_index=True)
+    return out, drops

@@ -1,0 +1,117 @@
+"""Read TF -> target pairs from the upstream regulatory databases.
+
+Each reader returns a DataFrame with columns ``tf``, ``gene`` (names as in the source) and ``source``.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from grenimja.data.datadir import data_file
+from grenimja.errors import DataFileError
+
+SOURCES = ("dorothea", "encode", "collectri", "trrust", "chea3")
+DEFAULT_SOURCES = ("dorothea", "encode")
+
+
+def _read_rda_frame(path, name: str) -> pd.DataFrame:
+    import pyreadr
+
+    try:
+        res = pyreadr.read_r(str(path))
+    except Exception as exc:  # pyreadr raises its own types for every format problem
+        raise DataFileError(f"cannot read {path} as an R data file: {exc}") from exc
+    if name not in res:
+        raise DataFileError(f"{path}: expected an R data frame '{name}', found {list(res)}")
+    return res[name]
+
+
+def _read_rda_list(path) -> dict:
+    import rdata
+
+    try:
+        objs = rdata.read_rda(str(path))
+    except Exception as exc:
+        raise DataFileError(f"cannot read {path} as an R data file (list of gene sets): {exc}") from exc
+    if len(objs) != 1:
+        raise DataFileError(f"{path}: expected one R list of gene sets, found {list(objs)}")
+    sets = next(iter(objs.values()))
+    if not isinstance(sets, dict):
+        raise DataFileError(f"{path}: expected a named list of gene sets, got {type(sets).__name__}")
+    return sets
+
+
+def read_dorothea(data_dir=None, levels: str = "ABCD") -> pd.DataFrame:
+    """DoRothEA pairs with confidence in ``levels`` (paper: A-D; E excluded)."""
+    path = data_file("dorothea/entire_database.rda", data_dir)
+    df = _read_rda_frame(path, "entire_database")
+    missing = {"tf", "target", "confidence"} - set(df.columns)
+    if missing:
+        raise DataFileError(f"{path}: missing columns {sorted(missing)}")
+    df = df[df["confidence"].astype(str).isin(list(levels))]
+    return pd.DataFrame({"tf": df["tf"].astype(str), "gene": df["target"].astype(str), "source": "dorothea"})
+
+
+def _gene_set_pairs(sets: dict, source: str, suffix: str | None) -> pd.DataFrame:
+    tfs, genes = [], []
+    for set_name, members in sets.items():
+        set_name = str(set_name)
+        if suffix and not set_name.upper().endswith(suffix):
+            continue
+        tf = set_name.split("_")[0]
+        for g in list(members):
+            tfs.append(tf)
+            genes.append(str(g))
+    return pd.DataFrame({"tf": tfs, "gene": genes, "source": source})
+
+
+def read_encode(data_dir=None) -> pd.DataFrame:
+    """Human (hg19) sets of the Enrichr ENCODE_TF_ChIP-seq_2015 library (Harmonizome's ENCODE source)."""
+    sets = _read_rda_list(data_file("encode/ENCODE_TF_ChIP-seq_2015.rda", data_dir))
+    return _gene_set_pairs(sets, "encode", "_HG19")
+
+
+def read_chea3(data_dir=None) -> pd.DataFrame:
+    """ChEA3 ENCODE, ReMap and ChEA libraries (human)."""
+    frames = []
+    for rel in ("chea3/ENCODE.rda", "chea3/ReMap.rda", "chea3/ChEA.rda"):
+        sets = _read_rda_list(data_file(rel, data_dir))
+        frames.append(_gene_set_pairs(sets, "chea3", None))
+    return pd.concat(frames, ignore_index=True)
+
+
+def read_collectri(data_dir=None) -> pd.DataFrame:
+    path = data_file("collectri/collectri.csv", data_dir)
+    df = pd.read_csv(path, dtype=str)
+    if not {"source", "target"} <= set(df.columns):
+        raise DataFileError(f"{path}: expected CSV columns source,target; found {list(df.columns)}")
+    return pd.DataFrame({"tf": df["source"], "gene": df["target"], "source": "collectri"})
+
+
+def read_trrust(data_dir=None) -> pd.DataFrame:
+    path = data_file("trrust/trrust_rawdata.human.tsv", data_dir)
+    df = pd.read_csv(path, sep="\t", dtype=str)
+    if not {"TF", "Target"} <= set(df.columns):
+        raise DataFileError(f"{path}: expected TSV columns TF, Target; found {list(df.columns)}")
+    return pd.DataFrame({"tf": df["TF"], "gene": df["Target"], "source": "trrust"})
+
+
+READERS = {
+    "dorothea": read_dorothea,
+    "encode": read_encode,
+    "collectri": read_collectri,
+    "trrust": read_trrust,
+    "chea3": read_chea3,
+}
+
+
+def read_sources(names, data_dir=None, dorothea_levels: str = "ABCD") -> pd.DataFrame:
+    """Concatenate the pairs of the named sources (see :data:`SOURCES`)."""
+    bad = [n for n in names if n not in READERS]
+    if bad:
+        raise ValueError(f"unknown source(s) {bad}; choose from {list(SOURCES)}")
+    frames = [
+        read_dorothea(data_dir, dorothea_levels) if n == "dorothea" else READERS[n](data_dir=data_dir)
+        for n in names
+    ]
+    return pd.concat(frames, ignore_index=True)

@@ -1,0 +1,87 @@
+"""Evaluate a model file on a split: pooled and per-TF metrics, ROC / PR curves (JSON + PNG)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from grenimja.dataset import Dataset, load_dataset
+from grenimja.metrics import curves, per_tf_metrics, summarize
+from grenimja.model.io import load_model
+from grenimja.predict import score_cached, tokens_for
+
+
+def plot_curves(curve_sets: dict[str, dict], path: str | Path, title: str = "") -> None:
+    """ROC and PR panels for one or more named curve dicts (see :func:`grenimja.metrics.curves`)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 4))
+    for name, c in curve_sets.items():
+        ax1.plot(c["roc"]["fpr"], c["roc"]["tpr"], label=name)
+        ax2.plot(c["pr"]["recall"], c["pr"]["precision"], label=name)
+    ax1.plot([0, 1], [0, 1], ls=":", c="grey")
+    ax1.set(xlabel="false positive rate", ylabel="true positive rate", title="ROC")
+    ax2.set(xlabel="recall", ylabel="precision", title="precision-recall", ylim=(0, 1.02))
+    ax1.legend(fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def score_split(model, emb, ds: Dataset, split: str, part: str = "test") -> pd.DataFrame:
+    """Pairs of one split part with a ``score`` column (probability)."""
+    pairs = ds.split(split, part).copy()
+    tf_tok, gene_tok = tokens_for(model, emb, ds.tfs["protein"].tolist(), ds.genes["promoter"].tolist())
+    pairs["score"] = score_cached(
+        model, tf_tok, gene_tok, pairs["tf_i"].to_numpy(), pairs["gene_i"].to_numpy()
+    )
+    return pairs
+
+
+def write_evaluation(scored: pd.DataFrame, out: str | Path, name: str) -> dict:
+    """Write metrics.json, per_tf.csv, curves.json, curves.png for a frame with tf, label, score."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    y, p, tfs = scored["label"].to_numpy(), scored["score"].to_numpy(), scored["tf"].to_numpy()
+    res = summarize(tfs, y, p)
+    per_tf_metrics(tfs, y, p).to_csv(out / "per_tf.csv", index=False)
+    c = curves(y, p)
+    (out / "curves.json").write_text(json.dumps(c) + "\n")
+    (out / "metrics.json").write_text(json.dumps(res, indent=1) + "\n")
+    plot_curves({name: c}, out / "curves.png", title=name)
+    return res
+
+
+def evaluate_model(model_path, emb_path, dataset, split: str, part: str, out) -> dict:
+    """Score ``part`` of ``split`` with a model file and write the evaluation files to ``out``."""
+    from grenimja.embedding import Embeddings
+
+    emb = Embeddings.load(emb_path)
+    model, _ = load_model(model_path, emb)
+    ds = load_dataset(dataset)
+    scored = score_split(model, emb, ds, split, part)
+    scored[["tf", "gene", "label", "score"]].to_csv(
+        Path(out) / "scores.tsv.gz" if Path(out).is_dir() else _mk(out) / "scores.tsv.gz",
+        sep="\t",
+        index=False,
+    )
+    return write_evaluation(scored, out, f"GReNIMJA {split} TFs ({part})")
+
+
+def _mk(p) -> Path:
+    Path(p).mkdir(parents=True, exist_ok=True)
+    return Path(p)
+
+
+def mean_ci(values: np.ndarray) -> tuple[float, float]:
+    """Mean and 95% normal-approximation half-width."""
+    v = np.asarray(values, dtype=float)
+    v = v[~np.isnan(v)]
+    return float(v.mean()), float(1.96 * v.std(ddof=1) / np.sqrt(len(v))) if len(v) > 1 else 0.0

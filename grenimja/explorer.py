@@ -1,0 +1,236 @@
+"""What the app and the ``predict`` / ``scan`` commands do: load a bundled model, score user FASTA.
+
+The catalogue of TFs and promoters comes from the upstream data directory (never from the repository);
+without it, uploaded sequences can still be scored but genes cannot be picked by name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from grenimja.embedding import Embeddings
+from grenimja.errors import DataFileError, GrenimjaError
+from grenimja.fasta import Record, validate_records
+from grenimja.homology import identity_to
+from grenimja.model.io import load_model
+from grenimja.model.network import GReNIMJA
+from grenimja.predict import encode_all, scan_tf, score_cached
+
+MODEL_DIR = Path(__file__).resolve().parents[1] / "models"
+
+
+@dataclass
+class Catalogue:
+    """TF proteins and promoters by symbol, read from the data directory."""
+
+    tfs: pd.DataFrame  # tf, protein
+    genes: pd.DataFrame  # gene, promoter, chrom, tss, strand, cpg
+
+
+@dataclass
+class Bundle:
+    """A loaded model with its embeddings, metadata and (optional) catalogue."""
+
+    name: str
+    model: GReNIMJA
+    emb: Embeddings
+    meta: dict
+    catalogue: Catalogue | None
+    catalogue_error: str | None = None
+    _gene_cache: torch.Tensor | None = field(default=None, repr=False)
+
+    @property
+    def training_tfs(self) -> list[str]:
+        return list(self.meta.get("training_tfs", []))
+
+    @property
+    def min_promoter_bp(self) -> int:
+        c = self.model.cfg
+        return c.dna_k + c.dna_kernel - 1
+
+    def gene_cache(self) -> torch.Tensor:
+        """Encoded catalogue promoters (M, Td, 5H), computed once per bundle."""
+        if self._gene_cache is None:
+            tok = self.emb.dna_vocab.encode(
+                self.catalogue.genes["promoter"].tolist(), self.model.cfg.promoter_len, "right"
+            )
+            self._gene_cache = encode_all(self.model.encode_gene, tok, batch=2048)
+        return self._gene_cache
+
+
+def load_catalogue(data_dir=None) -> Catalogue:
+    from grenimja.data.cpg import cpg_flags, read_cpg_islands
+    from grenimja.data.names import load_mapper
+    from grenimja.data.sequences import read_promoters, read_tf_proteins
+
+    mapper = load_mapper(data_dir)
+    tfs, _ = read_tf_proteins("full", mapper, data_dir)
+    genes, _ = read_promoters(mapper, data_dir)
+    genes["cpg"] = cpg_flags(genes, read_cpg_islands(data_dir)).astype(int)
+    return Catalogue(tfs, genes)
+
+
+def available_models(model_dir: str | Path = MODEL_DIR) -> list[str]:
+    return sorted(p.stem for p in Path(model_dir).glob("*.pt"))
+
+
+def load_bundle(
+    model_dir: str | Path = MODEL_DIR, name: str = "unknown", data_dir=None, with_catalogue: bool = True
+) -> Bundle:
+    """Load ``MODEL_DIR/NAME.pt`` with ``MODEL_DIR/embeddings.npz`` and the catalogue (when readable)."""
+    model_dir = Path(model_dir)
+    emb = Embeddings.load(model_dir / "embeddings.npz")
+    model, meta = load_model(model_dir / f"{name}.pt", emb)
+    torch.set_grad_enabled(True)
+    cat, err = None, None
+    if with_catalogue:
+        try:
+            cat = load_catalogue(data_dir)
+        except DataFileError as exc:
+            err = str(exc)
+    return Bundle(name, model, emb, meta, cat, err)
+
+
+def nearest_training_tf(bundle: Bundle, protein: str) -> tuple[str | None, float]:
+    """Most identical training TF (Smith-Waterman identity over the shorter length) and its identity."""
+    if bundle.catalogue is None or not bundle.training_tfs:
+        return None, float("nan")
+    train = bundle.catalogue.tfs[bundle.catalogue.tfs["tf"].isin(set(bundle.training_tfs))]
+    if train.empty:
+        return None, float("nan")
+    exact = train.index[train["protein"] == protein]
+    if len(exact):
+        return str(train.loc[exact[0], "tf"]), 1.0
+    ident = identity_to(protein, train["protein"].tolist())
+    k = int(np.argmax(ident))
+    return str(train["tf"].iloc[k]), float(ident[k])
+
+
+def tf_status(bundle: Bundle, name: str, protein: str) -> dict:
+    """known (a training TF: same name or identical sequence) or novel, with the nearest training TF."""
+    near, ident = nearest_training_tf(bundle, protein)
+    known = name.upper() in set(bundle.training_tfs) or ident == 1.0
+    return {
+        "tf_status": "known TF" if known else "novel TF",
+        "nearest_training_tf": near,
+        "identity_to_nearest": round(ident, 3) if ident == ident else None,
+    }
+
+
+def score_records(bundle: Bundle, tfs: list[Record], promoters: list[Record]) -> pd.DataFrame:
+    """Probability for every TF x promoter pair, with the TF's known / novel status."""
+    cfg = bundle.model.cfg
+    t_tok = bundle.emb.protein_vocab.encode([r.seq for r in tfs], cfg.protein_len, "left")
+    g_tok = bundle.emb.dna_vocab.encode([r.seq for r in promoters], cfg.promoter_len, "right")
+    ti, gi = np.meshgrid(np.arange(len(tfs)), np.arange(len(promoters)), indexing="ij")
+    p = score_cached(bundle.model, t_tok, g_tok, ti.ravel(), gi.ravel())
+    status = {r.name: tf_status(bundle, r.name, r.seq) for r in tfs}
+    rows = []
+    for k, (a, b) in enumerate(zip(ti.ravel(), gi.ravel(), strict=True)):
+        t, g = tfs[a], promoters[b]
+        rows.append(
+            {
+                "tf": t.name,
+                "gene": g.name,
+                "probability": float(p[k]),
+                **status[t.name],
+                "tf_length_aa": len(t.seq),
+                "promoter_bp": len(g.seq),
+            }
+        )
+    return pd.DataFrame(rows).sort_values("probability", ascending=False, ignore_index=True)
+
+
+def length_notes(bundle: Bundle, tfs: list[Record], promoters: list[Record]) -> list[str]:
+    """Notes on sequences the model pads or cuts (it sees a fixed window)."""
+    cfg = bundle.model.cfg
+    notes = []
+    for r in tfs:
+        if len(r.seq) > cfg.protein_len:
+            notes.append(f"TF '{r.name}': {len(r.seq)} aa, the model reads the first {cfg.protein_len} aa")
+    for r in promoters:
+        if len(r.seq) != cfg.promoter_len:
+            how = "reads the last" if len(r.seq) > cfg.promoter_len else "pads to"
+            notes.append(
+                f"promoter '{r.name}': {len(r.seq)} bp, the model {how} {cfg.promoter_len} bp "
+                "(nearest the TSS)"
+            )
+    return notes
+
+
+def predict_fasta(bundle: Bundle, tf_text: str, promoter_text: str) -> tuple[pd.DataFrame, list[str]]:
+    """Score FASTA texts; returns (table, problems). Bad records are reported and skipped."""
+    tfs, p1 = validate_records(tf_text, "protein", "TF FASTA")
+    proms, p2 = validate_records(promoter_text, "dna", "promoter FASTA", min_len=bundle.min_promoter_bp)
+    problems = p1 + p2
+    if not tfs or not proms:
+        return pd.DataFrame(), problems
+    return score_records(bundle, tfs, proms), problems
+
+
+def catalogue_records(
+    bundle: Bundle, tfs: list[str] = (), genes: list[str] = ()
+) -> tuple[list[Record], list[Record]]:
+    """Records of catalogue TFs / genes picked by symbol."""
+    if bundle.catalogue is None:
+        raise GrenimjaError(f"the TF / promoter catalogue is not available: {bundle.catalogue_error}")
+    c = bundle.catalogue
+    t = c.tfs.set_index("tf")["protein"]
+    g = c.genes.set_index("gene")["promoter"]
+    return [Record(n, t[n]) for n in tfs], [Record(n, g[n]) for n in genes]
+
+
+def scan_sequence(bundle: Bundle, protein: str, progress=None) -> pd.DataFrame:
+    """One protein against every catalogue promoter: gene, probability, rank, cpg (sorted)."""
+    if bundle.catalogue is None:
+        raise GrenimjaError(f"genome scan needs the promoter catalogue: {bundle.catalogue_error}")
+    cfg = bundle.model.cfg
+    tok = bundle.emb.protein_vocab.encode([protein], cfg.protein_len, "left")
+    cache = bundle.gene_cache()
+    p = scan_tf(bundle.model, tok, cache, progress=progress)
+    g = bundle.catalogue.genes
+    out = pd.DataFrame({"gene": g["gene"], "probability": p, "cpg_promoter": g["cpg"].astype(bool)})
+    out = out.sort_values("probability", ascending=False, ignore_index=True)
+    out.insert(0, "rank", np.arange(1, len(out) + 1))
+    return out
+
+
+def scan_protein(bundle: Bundle, fasta_text: str, progress=None) -> pd.DataFrame:
+    """Scan the first valid record of a protein FASTA (see :func:`scan_sequence`)."""
+    recs, problems = validate_records(fasta_text, "protein", "TF FASTA")
+    if not recs:
+        raise GrenimjaError("; ".join(problems) or "no valid protein record")
+    return scan_sequence(bundle, recs[0].seq, progress)
+
+
+def precision_at_k(ranked_genes: list[str], known: set[str], ks=(10, 50, 100, 500, 1000)) -> pd.DataFrame:
+    """Fraction of the top-k ranked genes that are known targets, and the background rate."""
+    hits = np.array([g in known for g in ranked_genes])
+    base = hits.mean() if len(hits) else float("nan")
+    rows = [
+        {
+            "k": k,
+            "known_targets_in_top_k": int(hits[:k].sum()),
+            "precision": float(hits[:k].mean()),
+            "background_rate": float(base),
+        }
+        for k in ks
+        if k <= len(hits)
+    ]
+    return pd.DataFrame(rows)
+
+
+def known_targets(tf: str, data_dir=None, sources=("dorothea",)) -> set[str]:
+    """Targets of ``tf`` in the regulatory databases (mapped symbols); DoRothEA A-D by default."""
+    from grenimja.data.names import load_mapper
+    from grenimja.data.sources import read_sources
+
+    mapper = load_mapper(data_dir)
+    df = read_sources(list(sources), data_dir)
+    df = df[mapper.map_series(df["tf"]) == mapper.map(tf)]
+    return set(mapper.map_series(df["gene"]).dropna())

@@ -1,0 +1,64 @@
+"""Classification metrics as in the paper (Tables 1, 2, 5): pooled and averaged per TF."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn import metrics as skm
+
+METRICS = ("accuracy", "auroc", "aupr", "f1", "precision", "recall", "mcc")
+
+
+def binary_metrics(y: np.ndarray, p: np.ndarray, threshold: float = 0.5) -> dict[str, float]:
+    """Accuracy, AUROC, AUPR (average precision), F1, precision, recall, MCC of scores ``p`` in [0, 1].
+
+    AUROC / AUPR are NaN when ``y`` holds one class only.
+    """
+    y = np.asarray(y).astype(int)
+    p = np.asarray(p, dtype=float)
+    pred = (p >= threshold).astype(int)
+    two = len(np.unique(y)) == 2
+    return {
+        "accuracy": float(skm.accuracy_score(y, pred)),
+        "auroc": float(skm.roc_auc_score(y, p)) if two else float("nan"),
+        "aupr": float(skm.average_precision_score(y, p)) if two else float("nan"),
+        "f1": float(skm.f1_score(y, pred, zero_division=0)),
+        "precision": float(skm.precision_score(y, pred, zero_division=0)),
+        "recall": float(skm.recall_score(y, pred, zero_division=0)),
+        "mcc": float(skm.matthews_corrcoef(y, pred)),
+        "n": int(len(y)),
+    }
+
+
+def per_tf_metrics(tfs: np.ndarray, y: np.ndarray, p: np.ndarray, threshold: float = 0.5) -> pd.DataFrame:
+    """One row of :func:`binary_metrics` per TF (paper Table 2 averages these)."""
+    df = pd.DataFrame({"tf": tfs, "y": y, "p": p})
+    rows = [
+        {"tf": tf, **binary_metrics(g["y"].to_numpy(), g["p"].to_numpy(), threshold)}
+        for tf, g in df.groupby("tf", sort=True)
+    ]
+    return pd.DataFrame(rows)
+
+
+def summarize(tfs: np.ndarray, y: np.ndarray, p: np.ndarray, threshold: float = 0.5) -> dict:
+    """Pooled metrics and the per-TF mean (TFs with both classes for AUROC / AUPR)."""
+    per_tf = per_tf_metrics(tfs, y, p, threshold)
+    return {
+        "pooled": binary_metrics(y, p, threshold),
+        "per_tf_mean": {m: float(np.nanmean(per_tf[m])) for m in METRICS},
+        "n_tfs": int(len(per_tf)),
+    }
+
+
+def curves(y: np.ndarray, p: np.ndarray) -> dict:
+    """ROC and PR curve points (thinned to <= 200 points each) for plots and JSON."""
+    fpr, tpr, _ = skm.roc_curve(y, p)
+    prec, rec, _ = skm.precision_recall_curve(y, p)
+
+    def thin(a, b):
+        idx = np.unique(np.linspace(0, len(a) - 1, min(200, len(a))).astype(int))
+        return a[idx].round(5).tolist(), b[idx].round(5).tolist()
+
+    fpr, tpr = thin(fpr, tpr)
+    rec, prec = thin(rec, prec)
+    return {"roc": {"fpr": fpr, "tpr": tpr}, "pr": {"recall": rec, "precision": prec}}

@@ -1,0 +1,1 @@
+"""The GReNIMJA network: conv encoders, 2D LSTM mixing, classifier head."""

@@ -1,0 +1,62 @@
+"""Shared fixtures: a small real dataset cut from ../shared/data at test time, embeddings and a tiny model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from grenimja.data.build import BuildConfig, build_dataset
+from grenimja.data.datadir import resolve_data_dir
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def pytest_configure(config):
+    torch.set_num_threads(2)
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    return resolve_data_dir()
+
+
+@pytest.fixture(scope="session")
+def small_cfg() -> BuildConfig:
+    return BuildConfig(sources=("dorothea",), max_tfs=24, seed=3)
+
+
+@pytest.fixture(scope="session")
+def small_dataset(tmp_path_factory, small_cfg, data_dir) -> Path:
+    """DoRothEA A-D restricted to 24 seeded-random TFs, all EPDnew promoters."""
+    out = tmp_path_factory.mktemp("ds")
+    build_dataset(out, small_cfg, data_dir, progress=False)
+    return out
+
+
+@pytest.fixture(scope="session")
+def small_embeddings(small_dataset):
+    from grenimja.dataset import load_dataset
+    from grenimja.embedding import train_embeddings
+
+    ds = load_dataset(small_dataset)
+    return train_embeddings(ds.tfs["protein"].tolist(), ds.genes["promoter"].tolist(), epochs=1)
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory, small_dataset, small_embeddings) -> Path:
+    """A model directory like models/ (embeddings.npz + unknown.pt), trained for one short epoch."""
+    from grenimja.dataset import load_dataset
+    from grenimja.model.network import cpu_config
+    from grenimja.train import TrainConfig, train
+
+    out = tmp_path_factory.mktemp("models")
+    ds = load_dataset(small_dataset)
+    run = out / "run"
+    cfg = cpu_config(protein_channels=16, dna_channels=16, common=16, hidden=16, fc_hidden=32)
+    train(ds, small_embeddings, cfg, TrainConfig(epochs=1, pairs_per_epoch=1500, valid_pairs=500), run,
+          progress=False)
+    (run / "best.pt").rename(out / "unknown.pt")
+    small_embeddings.save(out / "embeddings.npz")
+    return out

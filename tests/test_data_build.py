@@ -1,0 +1,196 @@
+"""The dataset build on a real slice of ../shared/data: mapping, splits, negatives, windows, determinism."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from grenimja.data.build import BuildConfig, build_dataset
+from grenimja.data.datadir import data_file
+from grenimja.data.names import load_mapper
+from grenimja.data.sequences import cut_window, read_epd_bed, read_promoters, reverse_complement
+from grenimja.dataset import load_dataset
+from grenimja.errors import DataFileError
+from grenimja.homology import identity
+
+
+def test_mapper_resolves_aliases_and_counts_unmapped(data_dir):
+    m = load_mapper(data_dir)
+    assert m.map("TP53") == "TP53"
+    assert m.map("p53") == "TP53"  # alias in the synonym table
+    assert m.map("not_a_gene_xyz") is None
+    assert m.unmapped["NOT_A_GENE_XYZ"] == 1
+
+
+def test_report_accounts_for_every_source_row(small_dataset):
+    rep = json.loads((small_dataset / "report.json").read_text())
+    d = rep["drops"]["pairs"]
+    raw = rep["per_source"]["dorothea"]["raw_rows"]
+    mapped = rep["per_source"]["dorothea"]["mapped_rows"]
+    assert raw == 309_009  # DoRothEA A-D rows, as the data README says
+    assert raw == mapped + d["unmapped_tf_name"] + d["unmapped_gene_name"] + d["tf_without_protein_sequence"] \
+        + d["gene_without_promoter"]
+    ds = load_dataset(small_dataset)
+    assert rep["counts"]["positives"] == int(ds.pairs["label"].sum())
+    assert rep["counts"]["tfs"] == 24 == ds.pairs["tf"].nunique()
+
+
+def test_pairs_are_unique_and_known_split_has_no_pair_in_train_and_test(small_dataset):
+    p = load_dataset(small_dataset).pairs
+    assert not p.duplicated(["tf", "gene"]).any()
+    train = set(map(tuple, p.loc[p.split_known == "train", ["tf", "gene"]].to_numpy()))
+    test = set(map(tuple, p.loc[p.split_known == "test", ["tf", "gene"]].to_numpy()))
+    assert train and test and not train & test
+    assert set(p.loc[p.split_known == "test", "fold_known"]) == {-1}
+    assert set(p.loc[p.split_known != "test", "fold_known"]) == {0, 1, 2, 3, 4}
+
+
+@pytest.mark.parametrize("split", ["unknown", "homology"])
+def test_tf_disjoint_splits_share_no_tf(small_dataset, split):
+    p = load_dataset(small_dataset).pairs
+    by = {part: set(p.loc[p[f"split_{split}"] == part, "tf"]) for part in ("train", "valid", "test")}
+    assert by["train"] and by["test"]
+    assert not by["train"] & by["test"] and not by["train"] & by["valid"] and not by["valid"] & by["test"]
+
+
+def test_homology_split_respects_identity_threshold(small_dataset, small_cfg):
+    ds = load_dataset(small_dataset)
+    t = ds.tfs
+    train = t[t.split_homology == "train"]["protein"].tolist()
+    held = t[t.split_homology != "train"]["protein"].tolist()
+    worst = max(identity(a, b) for a in held for b in train)  # recomputed with the aligner, not the cache
+    assert worst <= small_cfg.max_identity
+    assert np.isclose(ds.report["homology_max_identity_test_valid_to_train"], worst, atol=1e-6)
+
+
+def test_negatives_are_non_targets_and_balance_each_tf(small_dataset, data_dir):
+    p = load_dataset(small_dataset).pairs
+    pos = set(map(tuple, p.loc[p.label == 1, ["tf", "gene"]].to_numpy()))
+    neg = p[p.label == 0]
+    assert not any((tf, g) in pos for tf, g in neg[["tf", "gene"]].to_numpy())
+    counts = p.groupby(["tf", "label"]).size().unstack()
+    assert (counts[0] <= counts[1]).all()
+    # TFs with fewer targets than half the genes get exactly as many negatives as positives
+    small = counts[counts[1] < 8000]
+    assert (small[0] == small[1]).all()
+
+
+def test_cpg_flag_matches_hand_checked_islands(small_dataset, data_dir):
+    genes = load_dataset(small_dataset).genes.set_index("gene")
+    isl = pd.read_csv(data_file("cpg/cpgIslandExt.hg38.tsv", data_dir), sep="\t")
+    for gene in ["GAPDH", "ACTB", "TP53", "ALB", "MYOD1", "INS"]:
+        row = genes.loc[gene]
+        lo, hi = (row.tss - 1000, row.tss) if row.strand == "+" else (row.tss + 1, row.tss + 1001)
+        on = isl[(isl.chrom == row.chrom) & (isl.start < hi) & (isl.end > lo)]
+        assert bool(row.cpg) == (len(on) > 0), gene
+    assert genes.loc["GAPDH", "cpg"] == 1  # housekeeping CpG promoter
+    assert genes.loc["ALB", "cpg"] == 0  # liver-specific, CpG-poor
+
+
+def test_window_cutting_is_strand_aware():
+    chrom = "AAAACCCCGGGGTTTTACGT"
+    # + strand, TSS at 8: -4..-1 is bases 4..7
+    assert cut_window(chrom, 8, "+", upstream=4, downstream=-1) == "CCCC"
+    # - strand, TSS at 8: upstream lies at 9..12 on the genome, reverse complemented
+    assert cut_window(chrom, 8, "-", upstream=4, downstream=-1) == reverse_complement("GGGT") == "ACCC"
+    assert cut_window(chrom, 2, "+", upstream=4) == ""  # runs off the chromosome
+
+
+def test_genome_path_reproduces_epdnew_sequences_on_synthetic_genome(tmp_path, data_dir):
+    """Plant the real EPDnew 60 bp sequences at their BED coordinates in a random genome and cut them back."""
+    bed = read_epd_bed(data_dir)
+    bed = bed[(bed.chrom == "chr1") & bed.name.str.endswith("_1")].sort_values("start").head(40)
+    seqs = pd.read_csv(data_file("promoters/epdnew006_hg38_core_promoters.tsv", data_dir), sep="\t",
+                       header=None, names=["name", "seq"]).set_index("name")["seq"].str.upper()
+    rng = random.Random(0)
+    genome = [rng.choice("ACGT") for _ in range(int(bed.end.max()) + 2000)]
+    for r in bed.itertuples():
+        s = seqs[r.name]
+        genome[r.start:r.end] = list(s if r.strand == "+" else reverse_complement(s))
+    fa = tmp_path / "genome.fa"
+    fa.write_text(">chr1\n" + "".join(genome) + "\n")
+    m = load_mapper(data_dir)
+    got, drops = read_promoters(m, data_dir, genome=fa, upstream=49, downstream=10)
+    got = got.set_index("gene")["promoter"]
+    for r in bed.itertuples():
+        gene = m.map(r.name.rsplit("_", 1)[0]) or r.name.rsplit("_", 1)[0]
+        assert got[gene] == seqs[r.name], r.name
+    assert drops["outside_genome"] > 10_000  # every promoter not on the synthetic chr1 is counted
+    # default window: 1000 bp upstream, hand-computed on the genome string
+    full, _ = read_promoters(m, data_dir, genome=fa)
+    r = bed.iloc[-1]
+    g = "".join(genome)
+    tss = r.start + 49 if r.strand == "+" else r.end - 50
+    want = g[tss - 1000:tss] if r.strand == "+" else reverse_complement(g[tss + 1:tss + 1001])
+    assert full.set_index("gene").loc[m.map(r["name"].rsplit("_", 1)[0]), "promoter"] == want
+
+
+def test_build_is_deterministic_and_cli_matches_api(tmp_path, data_dir):
+    cfg = BuildConfig(sources=("dorothea",), max_tfs=8, seed=1)
+    build_dataset(tmp_path / "a", cfg, data_dir, progress=False)
+    r = subprocess.run([sys.executable, "-m", "grenimja", "data", "build", "--data-dir", str(data_dir), "--out",
+                        str(tmp_path / "b"), "--sources", "dorothea", "--max-tfs", "8", "--seed", "1"],
+                       capture_output=True, text=True, check=True)
+    assert "pairs" in r.stdout and "dropped" in r.stdout
+    sums_a = (tmp_path / "a" / "SHA256SUMS").read_text().replace(str(tmp_path / "a"), "")
+    sums_b = (tmp_path / "b" / "SHA256SUMS").read_text().replace(str(tmp_path / "b"), "")
+    # report.json records the data dir it read from; everything else must be byte-identical
+    strip = [line for line in sums_a.splitlines() if "report.json" not in line]
+    assert strip == [line for line in sums_b.splitlines() if "report.json" not in line]
+    build_dataset(tmp_path / "c", cfg, data_dir, progress=False)
+    assert (tmp_path / "a" / "SHA256SUMS").read_text() == (tmp_path / "c" / "SHA256SUMS").read_text()
+
+
+def _mirror(data_dir, tmp_path):
+    root = tmp_path / "data"
+    for f in data_dir.rglob("*"):
+        if f.is_file():
+            dst = root / f.relative_to(data_dir)
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            dst.symlink_to(f)
+    return root
+
+
+def test_missing_and_corrupt_data_files_give_clear_errors(tmp_path, data_dir):
+    root = _mirror(data_dir, tmp_path)
+    (root / "trrust" / "trrust_rawdata.human.tsv").unlink()
+    with pytest.raises(DataFileError, match=r"missing data file .*trrust_rawdata\.human\.tsv"):
+        data_file("trrust/trrust_rawdata.human.tsv", root)
+    cpg = root / "cpg" / "cpgIslandExt.hg38.tsv"
+    text = cpg.read_text()
+    cpg.unlink()
+    cpg.write_text(text.replace("chr1\t", "chr2\t", 1))
+    with pytest.raises(DataFileError, match=r"sha256 mismatch for .*cpgIslandExt\.hg38\.tsv"):
+        data_file("cpg/cpgIslandExt.hg38.tsv", root)
+    with pytest.raises(DataFileError, match="does not exist"):
+        data_file("cpg/cpgIslandExt.hg38.tsv", tmp_path / "nowhere")
+
+
+def test_cli_reports_missing_data_dir_without_traceback(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "grenimja", "data", "build", "--data-dir", str(tmp_path / "x"),
+                        "--out", str(tmp_path / "o")], capture_output=True, text=True)
+    assert r.returncode == 2
+    assert "error: data directory" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_genome_without_epd_chromosomes_is_a_clear_error(tmp_path, data_dir):
+    fa = tmp_path / "g.fa"
+    fa.write_text(">scaffold_1\nACGT\n")
+    with pytest.raises(DataFileError, match="none of the EPDnew chromosomes"):
+        read_promoters(load_mapper(data_dir), data_dir, genome=fa)
+
+
+def test_data_dir_env_var_is_used(tmp_path, monkeypatch, data_dir):
+    root = _mirror(data_dir, tmp_path)
+    shutil.rmtree(root / "prosite")
+    monkeypatch.setenv("GRENIMJA_DATA", str(root))
+    assert data_file("cpg/cpgIslandExt.hg38.tsv").parent.parent == root
+    with pytest.raises(DataFileError, match="prosite"):
+        data_file("prosite/prosite_patterns.tsv")
