@@ -123,7 +123,7 @@ def train(
         vloss = float(
             loss_fn(
                 torch.logit(torch.as_tensor(p).clamp(1e-6, 1 - 1e-6)),
-                torch.as_tensor(yv, dtype=torch.float32),
+                torch.tensor(yv, dtype=torch.float32),
             )
         )
         vm = binary_metrics(yv, p)

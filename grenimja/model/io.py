@@ -61,7 +61,10 @@ def build_model(payload: dict, emb: Embeddings, source: str = "model") -> GReNIM
     if emb.protein_vectors.shape[1] != cfg.protein_dim or emb.dna_vectors.shape[1] != cfg.dna_dim:
         raise ModelFileError(f"{source}: embedding widths do not match the model config")
     model = GReNIMJA(cfg, emb.protein_vectors, emb.dna_vectors)
-    missing, unexpected = model.load_state_dict(payload["state_dict"], strict=False)
+    try:
+        missing, unexpected = model.load_state_dict(payload["state_dict"], strict=False)
+    except RuntimeError as exc:  # shape mismatches
+        raise ModelFileError(f"{source}: weights do not match the config ({str(exc).splitlines()[1:2]})") from exc
     missing = [k for k in missing if not k.endswith("embed.weight")]
     if missing or unexpected:
         raise ModelFileError(
