@@ -1,0 +1,12 @@
+"""GReNIMJA explorer: entry page and navigation."""
+
+import streamlit as st
+
+st.set_page_config(page_title="GReNIMJA explorer", page_icon="🧬", layout="wide")
+
+nav = st.navigation([
+    st.Page("pages/home.py", title="Home", icon="🏠", default=True),
+    st.Page("pages/predict.py", title="Predict", icon="🔮"),
+    st.Page("pages/scan.py", title="Genome scan", icon="🧭"),
+])
+nav.run()

@@ -1,0 +1,38 @@
+"""Home: what the tool does, the bundled model's card, how to cite."""
+
+import json
+
+import streamlit as st
+
+import ui
+
+st.title("GReNIMJA explorer")
+st.markdown(
+    "Does a **transcription factor** regulate a **gene**? GReNIMJA answers from sequence alone: the TF's "
+    "amino-acid sequence and the gene's promoter DNA. It embeds protein 4-mers and DNA 5-mers (word2vec), "
+    "encodes each side with a convolution, mixes every TF position with every promoter position in a "
+    "2D LSTM and returns a probability, also for TFs never seen in training.\n\n"
+    "- **Predict**: upload or paste TF and promoter FASTA (or pick from the catalogue) and read a probability "
+    "per pair.\n"
+    "- **Genome scan**: one TF against every promoter, ranked, with known targets highlighted."
+)
+b = ui.pick_model()
+st.subheader(f"Bundled model: `{b.name}`")
+meta = b.meta
+hist = meta.get("history", [])
+c1, c2, c3 = st.columns(3)
+c1.metric("Split", meta.get("split", "?"))
+c2.metric("Training TFs", len(b.training_tfs))
+c3.metric("Epochs trained", len(hist))
+card = ui.model_dir() / "MODEL_CARD.md"
+if card.is_file():
+    with st.expander("Model card (data, settings, test metrics vs the paper)", expanded=True):
+        st.markdown(card.read_text())
+with st.expander("Network settings"):
+    st.code(json.dumps(b.model.cfg.to_dict(), indent=1), language="json")
+st.subheader("How to cite")
+st.markdown(
+    "Okubo et al., *Mixing features of transcription factors and genes enable accurate prediction of gene "
+    "regulation relationships for unknown transcription factors*, NAR Genomics and Bioinformatics (2026). "
+    "Data: DoRothEA (Garcia-Alonso et al. 2019), ENCODE via Enrichr, EPDnew, UCSC CpG islands."
+)

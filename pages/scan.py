@@ -1,0 +1,81 @@
+"""Genome scan: one TF against every catalogue promoter."""
+
+import plotly.graph_objects as go
+import streamlit as st
+
+import ui
+from grenimja.errors import GrenimjaError
+from grenimja.explorer import precision_at_k, scan_sequence
+from grenimja.fasta import validate_records
+
+
+@st.cache_resource(show_spinner="Reading DoRothEA targets ...")
+def dorothea_targets() -> dict:
+    from grenimja.data.names import load_mapper
+    from grenimja.data.sources import read_dorothea
+
+    m = load_mapper()
+    df = read_dorothea()
+    df = df.assign(tf=m.map_series(df["tf"]), gene=m.map_series(df["gene"])).dropna()
+    return df.groupby("tf")["gene"].agg(set).to_dict()
+
+
+st.title("Genome scan")
+b = ui.pick_model()
+if b.catalogue is None:
+    st.error(f"The genome scan needs the promoter catalogue: {b.catalogue_error}")
+    st.stop()
+st.caption(f"Scores one TF against all {len(b.catalogue.genes):,} EPDnew promoters with each promoter encoded once.")
+
+src = st.radio("TF", ["Pick from catalogue", "Upload / paste protein FASTA"], horizontal=True)
+name, protein = None, None
+if src == "Pick from catalogue":
+    tfs = b.catalogue.tfs["tf"].tolist()
+    name = st.selectbox("TF", tfs, index=tfs.index("MAX") if "MAX" in tfs else 0)
+    protein = b.catalogue.tfs.set_index("tf").loc[name, "protein"]
+else:
+    text = ui.read_input("TF protein", "scan_tf", ui.ASSETS / "example_scan_tf.fa")
+    if text.strip():
+        try:
+            recs, problems = validate_records(text, "protein", "TF FASTA")
+            for p in problems:
+                st.warning(f"Skipped: {p}")
+            if recs:
+                name, protein = recs[0].name, recs[0].seq
+                if len(recs) > 1:
+                    st.info(f"Scanning the first record '{name}' of {len(recs)}.")
+        except GrenimjaError as exc:
+            st.error(str(exc))
+
+if protein is not None and st.button("Scan all promoters", type="primary"):
+    bar = st.progress(0.0, text="Scoring promoters ...")
+    res = scan_sequence(b, protein, progress=lambda f: bar.progress(f, text=f"Scoring promoters ... {f:.0%}"))
+    bar.empty()
+    st.session_state["scan"] = (name, res)
+
+if "scan" in st.session_state:
+    name, res = st.session_state["scan"]
+    known = dorothea_targets().get(str(name).upper(), set())
+    res = res.assign(known_target=res["gene"].isin(known))
+    st.subheader(f"{name}: ranked targets")
+    top = st.slider("Show top", 10, 1000, 100, step=10)
+    st.dataframe(res.head(top), width="stretch", hide_index=True,
+                 column_config={"probability": st.column_config.ProgressColumn(
+                     "probability", min_value=0.0, max_value=1.0, format="%.3f")})
+    ui.download(res, f"grenimja_scan_{name}.csv", "Download all scores (CSV)")
+    fig = go.Figure()
+    fig.add_histogram(x=res.loc[~res.known_target, "probability"], name="other genes", opacity=0.6,
+                      histnorm="probability density", nbinsx=50)
+    if known:
+        fig.add_histogram(x=res.loc[res.known_target, "probability"], name="DoRothEA A-D targets", opacity=0.6,
+                          histnorm="probability density", nbinsx=50)
+    fig.update_layout(barmode="overlay", xaxis_title="P(regulates)", yaxis_title="density", height=350)
+    st.plotly_chart(fig)
+    if known:
+        st.markdown(f"**{len(known & set(res.gene)):,}** DoRothEA A-D targets of {name} among the promoters. "
+                    "Precision of the top-k against them:")
+        pk = precision_at_k(res["gene"].tolist(), known)
+        st.dataframe(pk, hide_index=True)
+        ui.download(pk, f"grenimja_scan_{name}_precision.csv", "Download precision table")
+    else:
+        st.info(f"No DoRothEA A-D targets are recorded for '{name}', so top-k precision cannot be shown.")

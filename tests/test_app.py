@@ -1,0 +1,101 @@
+"""Every explorer page under streamlit.testing.v1.AppTest, on the bundled model, incl. bad input."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from .conftest import REPO
+
+APP = str(REPO / "app.py")
+pytestmark = pytest.mark.skipif(not (REPO / "models" / "unknown.pt").is_file(), reason="no bundled model")
+
+
+def _app(page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_home_shows_model_card_and_citation():
+    at = _app()
+    text = " ".join(m.value for m in at.markdown)
+    assert "GReNIMJA answers from sequence alone" in text
+    assert "Okubo et al." in text
+    assert any(m.label == "Training TFs" and int(m.value) > 100 for m in at.metric)
+
+
+def test_predict_page_scores_example_fasta():
+    at = _app("pages/predict.py")
+    at.button(key="tf_ex").click().run()
+    at.button(key="prom_ex").click().run()
+    at.button(key="go_fasta").click().run()
+    assert not at.exception
+    assert at.success[0].value.startswith("Scored 12 pair(s)")
+    df = at.dataframe[0].value
+    assert set(df["tf"]) == {"SOX2", "MAX"} and len(df) == 12
+    notes = " ".join(m.value for m in at.markdown)
+    assert "**MAX**: novel TF; nearest training TF" in notes  # MAX is a held-out TF of the unknown split
+    assert "**SOX2**: known TF" in notes
+
+
+def test_predict_page_reports_bad_records_and_scores_the_rest():
+    at = _app("pages/predict.py")
+    at.text_area(key="tf_txt").input(">sox2_dna\nACGTACGTACGTACGTACGTACGTAAAA\n>p53frag\nMEEPQSDPSVEPPLSQETFSDLWKLL\n")
+    at.text_area(key="prom_txt").input(">g1\nACGTTGCAACGTTGCAACGTTGCAACGTTG\n>g2\nMEEPQSDPSVEPPLSQETFSDLWKLLPEN\n")
+    at.button(key="go_fasta").click().run()
+    warnings = [w.value for w in at.warning]
+    assert any("record 'sox2_dna': looks like DNA" in w for w in warnings)
+    assert any("record 'g2': looks like a protein sequence" in w for w in warnings)
+    assert at.success[0].value.startswith("Scored 1 pair(s); 2 record(s) skipped")
+    assert any("pads to" in i.value for i in at.info)  # 30 bp promoter, model reads 60 bp
+
+
+def test_predict_page_malformed_fasta_is_an_error_not_a_crash():
+    at = _app("pages/predict.py")
+    at.text_area(key="tf_txt").input("MKVLAAG no header")
+    at.text_area(key="prom_txt").input(">g\nACGTACGTACGTACGTACGTACGTACGT")
+    at.button(key="go_fasta").click().run()
+    assert not at.exception
+    assert "line 1 should start with '>'" in at.error[0].value
+
+
+def test_predict_page_catalogue_pick():
+    at = _app("pages/predict.py")
+    at.radio[0].set_value("Pick from catalogue").run()
+    at.button(key="go_cat").click().run()
+    df = at.dataframe[0].value
+    assert set(df["gene"]) == {"NANOG", "GAPDH"} and (df["tf"] == "SOX2").all()
+
+
+def test_scan_page_ranks_all_promoters_with_known_targets():
+    at = _app("pages/scan.py")
+    at.button[0].click().run()
+    assert not at.exception
+    ranked = at.dataframe[0].value
+    assert len(ranked) == 100 and ranked["probability"].is_monotonic_decreasing
+    prec = at.dataframe[1].value
+    assert prec["k"].tolist()[:3] == [10, 50, 100]
+    assert (prec["background_rate"] > 0).all()
+    assert any(d.label == "Download all scores (CSV)" for d in at.get("download_button"))
+
+
+def test_scan_page_upload_with_bad_record():
+    at = _app("pages/scan.py")
+    at.radio[0].set_value("Upload / paste protein FASTA").run()
+    at.text_area(key="scan_tf_txt").input(">bad\nMKV1LL\n>MAX\nMSDNDDIEVESDEEQPRFQSAADKRAHHNALERKRRDHIKDSFHSLRDSV\n").run()
+    assert "'1' at position 4" in at.warning[0].value
+    at.button[-1].click().run()
+    assert not at.exception
+    assert at.subheader[0].value == "MAX: ranked targets"
+
+
+def test_missing_model_gives_a_clear_page(tmp_path, monkeypatch):
+    monkeypatch.setenv("GRENIMJA_MODEL_DIR", str(tmp_path))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert "No bundled model found" in at.error[0].value

@@ -1,0 +1,67 @@
+"""Streamlit-side helpers shared by the pages: cached loading, model picker, downloads.
+
+Everything computed here is a call into ``grenimja``; this module only caches and draws.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from grenimja.errors import GrenimjaError
+from grenimja.explorer import available_models, load_bundle
+
+ROOT = Path(__file__).resolve().parent
+ASSETS = ROOT / "assets"
+MAX_TEXT = 5_000_000  # characters of pasted FASTA, same as the 5 MB upload limit
+
+
+def model_dir() -> Path:
+    return Path(os.environ.get("GRENIMJA_MODEL_DIR", ROOT / "models"))
+
+
+@st.cache_resource(show_spinner="Loading model and promoter catalogue ...")
+def bundle(name: str, mdir: str):
+    return load_bundle(mdir, name)
+
+
+def pick_model():
+    """Sidebar model choice; returns the loaded bundle or stops the page with a clear message."""
+    mdir = model_dir()
+    names = available_models(mdir)
+    if not names or not (mdir / "embeddings.npz").is_file():
+        st.error(f"No bundled model found in `{mdir}` (expected `unknown.pt` / `known.pt` and `embeddings.npz`). "
+                 "Train one with `grenimja train` (see README).")
+        st.stop()
+    default = names.index("unknown") if "unknown" in names else 0
+    name = st.sidebar.selectbox("Model", names, index=default,
+                                help="unknown: trained TF-disjoint (for new TFs); known: pair-level split")
+    try:
+        b = bundle(name, str(mdir))
+    except GrenimjaError as exc:
+        st.error(str(exc))
+        st.stop()
+    if b.catalogue is None:
+        st.sidebar.warning(f"Catalogue unavailable: {b.catalogue_error}")
+    return b
+
+
+def read_input(label: str, key: str, example: Path | None = None, height: int = 120) -> str:
+    """Text of an uploaded file, else of the text area (which an example button can fill)."""
+    up = st.file_uploader(f"{label}: upload FASTA", type=["fa", "fasta", "faa", "fna", "txt"], key=f"{key}_up")
+    if example is not None and st.button(f"Use example ({example.name})", key=f"{key}_ex"):
+        st.session_state[f"{key}_txt"] = example.read_text()
+    text = st.text_area(f"{label}: or paste FASTA", key=f"{key}_txt", height=height)
+    if up is not None:
+        text = up.getvalue().decode("utf-8", errors="replace")
+    if len(text) > MAX_TEXT:
+        st.error(f"{label}: {len(text):,} characters is over the limit of {MAX_TEXT:,}")
+        return ""
+    return text
+
+
+def download(df: pd.DataFrame, name: str, label: str = "Download CSV") -> None:
+    st.download_button(label, df.to_csv(index=False).encode(), file_name=name, mime="text/csv", key=f"dl_{name}")
