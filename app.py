@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-st.set_page_config(page_title="GReNIMJA explorer", page_icon="🧬", layout="wide")
+st.set_page_config(page_title="GReNIMJA explorer", page_icon=":material/genetics:", layout="wide")
 
 nav = st.navigation([
-    st.Page("pages/home.py", title="Home", icon="🏠", default=True),
-    st.Page("pages/predict.py", title="Predict", icon="🔮"),
-    st.Page("pages/scan.py", title="Genome scan", icon="🧭"),
+    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("pages/predict.py", title="Predict", icon=":material/science:"),
+    st.Page("pages/scan.py", title="Genome scan", icon=":material/travel_explore:"),
 ])
 nav.run()

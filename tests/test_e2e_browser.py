@@ -1,0 +1,96 @@
+"""End to end: `streamlit run app.py` on a free localhost port, driven in headless Chromium by Playwright.
+
+Set GRENIMJA_SCREENSHOTS=DIR to also save a PNG of each page there (how docs/ screenshots are made).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from .conftest import REPO
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = [
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed (.ci/run installs it)"),
+    pytest.mark.skipif(not (REPO / "models" / "unknown.pt").is_file(), reason="no bundled model"),
+]
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
+         "--no-first-run", "--disable-component-update", "--disable-sync"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port",
+                             str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],
+                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not become healthy in 120 s: " + proc.stdout.read().decode()[-2000:])
+    yield url
+    proc.terminate()
+    proc.wait(10)
+
+
+def _shot(page, name: str) -> None:
+    out = os.environ.get("GRENIMJA_SCREENSHOTS")
+    if out:
+        Path(out).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(out) / name), full_page=True)
+
+
+def test_upload_example_fasta_and_read_probabilities_in_chromium(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(server, timeout=120_000)
+        page.get_by_text("GReNIMJA answers from sequence alone").wait_for(timeout=120_000)
+        page.get_by_text("Training TFs").wait_for(timeout=60_000)
+        _shot(page, "home.png")
+
+        page.goto(f"{server}/predict", timeout=60_000)
+        inputs = page.locator("input[type=file]")
+        inputs.first.wait_for(state="attached", timeout=60_000)
+        inputs.nth(0).set_input_files(str(REPO / "assets" / "example_tf.fa"))
+        inputs.nth(1).set_input_files(str(REPO / "assets" / "example_promoters.fa"))
+        page.get_by_text("example_promoters.fa").first.wait_for(timeout=30_000)
+        page.get_by_role("button", name="Predict").click()
+        page.get_by_text("Scored 12 pair(s)").wait_for(timeout=120_000)
+        page.get_by_role("button", name="Download CSV").wait_for(timeout=180_000)
+        page.wait_for_timeout(1500)  # let the table and heatmap draw before the screenshot
+        body = page.inner_text("body")
+        assert "MAX: novel TF" in body.replace("*", "")
+        _shot(page, "predict.png")
+
+        page.goto(f"{server}/scan", timeout=60_000)
+        page.get_by_role("button", name="Scan all promoters").click(timeout=120_000)
+        page.get_by_text("ranked targets").wait_for(timeout=180_000)
+        page.get_by_text("Precision of the top-k").wait_for(timeout=60_000)
+        page.wait_for_timeout(1500)
+        _shot(page, "scan.png")
+        browser.close()
