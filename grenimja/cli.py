@@ -128,6 +128,26 @@ def cmd_scan(a) -> int:
     return 0
 
 
+def cmd_benchmark(a) -> int:
+    from grenimja.benchmark import run_benchmark, write_benchmark
+    from grenimja.dataset import load_dataset
+    from grenimja.embedding import Embeddings
+
+    ds = load_dataset(a.dataset)
+    emb = Embeddings.load(a.embeddings)
+    scores = None
+    if a.model:
+        from grenimja.evaluate import score_split
+        from grenimja.model.io import load_model
+
+        model, _ = load_model(a.model, emb)
+        scores = score_split(model, emb, ds, a.split, "test")["score"].to_numpy()
+    df = run_benchmark(ds, a.split, emb, scores)
+    write_benchmark(df, a.split, a.out)
+    print(df.drop(columns="note").to_string(index=False, float_format="%.3f"))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="grenimja", description=__doc__)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -204,6 +224,15 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--top", type=int, default=100)
     sc.add_argument("--out", default=None)
     sc.set_defaults(func=cmd_scan)
+    bm = sub.add_parser(
+        "benchmark", help="GReNIMJA and every baseline on a split's test set -> results tables"
+    )
+    bm.add_argument("--dataset", required=True)
+    bm.add_argument("--split", choices=["known", "unknown", "homology"], required=True)
+    bm.add_argument("--model", default=None, help="GReNIMJA model file for its row (optional)")
+    bm.add_argument("--embeddings", default=str(DEFAULT_MODEL_DIR / "embeddings.npz"))
+    bm.add_argument("--out", default="results")
+    bm.set_defaults(func=cmd_benchmark)
     return ap
 
 

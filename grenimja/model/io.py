@@ -64,7 +64,9 @@ def build_model(payload: dict, emb: Embeddings, source: str = "model") -> GReNIM
     try:
         missing, unexpected = model.load_state_dict(payload["state_dict"], strict=False)
     except RuntimeError as exc:  # shape mismatches
-        raise ModelFileError(f"{source}: weights do not match the config ({str(exc).splitlines()[1:2]})") from exc
+        raise ModelFileError(
+            f"{source}: weights do not match the config ({str(exc).splitlines()[1:2]})"
+        ) from exc
     missing = [k for k in missing if not k.endswith("embed.weight")]
     if missing or unexpected:
         raise ModelFileError(

@@ -1,0 +1,93 @@
+"""Baselines on a small real slice: valid scores, and none of them reads the test part of a split."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+
+from grenimja.baselines.features import FeatureBaseline, tfidf_embedding
+from grenimja.baselines.pwmscan import BACKGROUND, PWMScan, max_scores, onehot, pfm_to_pwm
+from grenimja.baselines.simple import GeneDegreePrior, NearestHomolog
+from grenimja.benchmark import run_benchmark, to_markdown
+from grenimja.dataset import load_dataset
+from grenimja.tokenize import Vocab
+
+
+@pytest.fixture(scope="module")
+def ds(small_dataset):
+    return load_dataset(small_dataset)
+
+
+def _flipped_test_labels(ds):
+    other = copy.copy(ds)
+    other.pairs = ds.pairs.copy()
+    test = other.pairs["split_unknown"] == "test"
+    other.pairs.loc[test, "label"] = 1 - other.pairs.loc[test, "label"]
+    return other
+
+
+def _suite(emb):
+    return [GeneDegreePrior(), NearestHomolog(), FeatureBaseline("lr", emb, 5000), FeatureBaseline("svm", emb, 5000),
+            FeatureBaseline("xgb", emb, 5000), PWMScan(n_background=200, n_trials=10)]
+
+
+@pytest.mark.parametrize("k", range(6))
+def test_baseline_scores_are_valid_and_ignore_test_labels(ds, small_embeddings, k):
+    test = ds.split("unknown", "test")
+    a = _suite(small_embeddings)[k].fit(ds, "unknown").score(test)
+    b = _suite(small_embeddings)[k].fit(_flipped_test_labels(ds), "unknown").score(test)
+    ok = ~np.isnan(a)
+    assert ok.sum() > 0 and ((a[ok] >= 0) & (a[ok] <= 1)).all()
+    assert np.array_equal(np.isnan(a), np.isnan(b))
+    assert np.allclose(a[ok], b[ok])
+
+
+def test_tf_based_baselines_never_use_test_tfs_in_unknown_split(ds):
+    test_tfs = set(ds.split("unknown", "test")["tf_i"])
+    nh = NearestHomolog().fit(ds, "unknown")
+    assert not test_tfs & set(nh.train_tfs) and not test_tfs & set(nh.targets)
+
+
+def test_gene_prior_is_the_fraction_of_training_tfs():
+    import pandas as pd
+
+    from grenimja.dataset import Dataset
+
+    pairs = pd.DataFrame({"tf": list("aabbc"), "gene": ["g0", "g1", "g0", "g1", "g0"], "label": [1, 0, 1, 1, 0],
+                          "split_unknown": ["train"] * 4 + ["test"], "tf_i": [0, 0, 1, 1, 2], "gene_i": [0, 1, 0, 1, 0]})
+    ds = Dataset(None, pd.DataFrame({"tf": list("abc")}), pd.DataFrame({"gene": ["g0", "g1"]}), pairs, {})
+    prior = GeneDegreePrior().fit(ds, "unknown")
+    assert prior.raw(pairs).tolist() == [1.0, 0.5, 1.0, 0.5, 1.0]
+
+
+def test_pwm_formula_and_planted_site_scores_highest():
+    counts = np.array([[10, 0, 0, 0], [0, 10, 0, 0], [0, 0, 10, 0]], dtype=float)  # ACG
+    pwm = pfm_to_pwm(counts, c=1.0)
+    p_a = (10 + BACKGROUND[0]) / 11
+    assert np.isclose(pwm[0, 0], np.log2(p_a / BACKGROUND[0]))
+    assert pwm[0, 1] < 0
+    rng = np.random.default_rng(0)
+    seqs = ["".join(rng.choice(list("AT"), 30)) for _ in range(5)]
+    seqs[2] = seqs[2][:10] + "ACG" + seqs[2][13:]
+    seqs[4] = seqs[4][:20] + "CGT" + seqs[4][23:]  # reverse complement of ACG
+    s = max_scores(onehot(seqs, 30), pwm)
+    assert np.isclose(s[2], pwm.max(axis=1).sum()) and np.isclose(s[4], s[2])
+    assert (s[[0, 1, 3]] < s[2]).all()
+
+
+def test_tfidf_embedding_weights_rare_kmers_more():
+    v = Vocab(["AA", "AC"], k=2)
+    vec = np.array([[0, 0], [1, 0], [0, 1]], dtype=np.float32)
+    x = tfidf_embedding(["AAA", "AAC"], v, vec)
+    assert np.allclose(x[0], [1, 0])  # only AA
+    assert x[1, 1] > 0.5  # AC occurs in fewer sequences than AA, so it weighs more
+
+
+def test_benchmark_table_has_every_model_and_the_paper_rows(ds, small_embeddings):
+    df = run_benchmark(ds, "unknown", small_embeddings, np.full(len(ds.split("unknown", "test")), 0.5),
+                       _suite(small_embeddings)[:2], progress=False)
+    assert df["model"].tolist() == ["GReNIMJA (this repo)", "gene-degree prior", "nearest homolog"]
+    md = to_markdown(df, "unknown")
+    assert "GReNIMJA (paper) |  |  | 0.685 | 0.698 | 0.694" in md
