@@ -8,5 +8,6 @@ nav = st.navigation([
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
     st.Page("pages/predict.py", title="Predict", icon=":material/science:"),
     st.Page("pages/scan.py", title="Genome scan", icon=":material/travel_explore:"),
+    st.Page("pages/analysis.py", title="Analyses", icon=":material/insights:"),
 ])
 nav.run()

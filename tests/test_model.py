@@ -15,7 +15,7 @@ from grenimja.metrics import binary_metrics
 from grenimja.model.io import load_model, save_model
 from grenimja.model.lstm2d import LSTM2D
 from grenimja.model.network import GReNIMJA, cpu_config
-from grenimja.predict import score_cached, score_per_pair, scan_tf, tokens_for
+from grenimja.predict import scan_tf, score_cached, score_per_pair, tokens_for
 from grenimja.tokenize import Vocab
 from grenimja.train import TrainConfig, train
 

@@ -1,0 +1,1 @@
+"""The paper's analyses: latent space, CpG-stratified adjacency matrices."""

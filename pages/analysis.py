@@ -1,0 +1,73 @@
+"""Analyses: latent-space t-SNE and the CpG-stratified adjacency matrix for held-out TFs."""
+
+import numpy as np
+import plotly.express as px
+import streamlit as st
+
+import ui
+from grenimja.interpret.adjacency import adjacency, pick_genes
+from grenimja.interpret.latent import latent_tsne, pair_grid
+from grenimja.predict import score_cached, tokens_for
+
+st.title("Analyses")
+b = ui.pick_model()
+if b.catalogue is None:
+    st.error(f"The analyses need the TF / promoter catalogue: {b.catalogue_error}")
+    st.stop()
+cat = b.catalogue
+train = set(b.training_tfs)
+novel = [t for t in cat.tfs["tf"] if t not in train]
+st.caption(f"{len(novel)} catalogue TFs were not seen by model `{b.name}` in training.")
+
+
+@st.cache_data(show_spinner="Tokenising ...")
+def _tokens(name: str):
+    return tokens_for(b.model, b.emb, cat.tfs["protein"].tolist(), cat.genes["promoter"].tolist())
+
+
+tf_tok, gene_tok = _tokens(b.name)
+tab1, tab2 = st.tabs(["Adjacency matrix (CpG split)", "Latent space (t-SNE)"])
+with tab1:
+    c1, c2 = st.columns(2)
+    n_tfs = c1.slider("Held-out TFs", 5, min(60, len(novel)), min(30, len(novel)))
+    n_genes = c2.slider("Genes (half CpG-island promoters)", 20, 400, 200, step=20)
+    rng = np.random.default_rng(0)
+    tfs = sorted(rng.choice(len(novel), n_tfs, replace=False))
+    tf_names = [novel[i] for i in tfs]
+    tf_rows = cat.tfs.reset_index().set_index("tf").loc[tf_names, "index"].to_numpy()
+    genes = pick_genes(cat.genes["cpg"].to_numpy(), n_genes)
+    ti, gi = pair_grid(tf_rows, genes)
+    s = score_cached(b.model, tf_tok, gene_tok, ti, gi).reshape(len(tf_rows), len(genes))
+    res = adjacency(s, tf_names, cat.genes["gene"].iloc[genes].tolist(), cat.genes["cpg"].to_numpy()[genes])
+    fig = px.imshow(res["matrix"], aspect="auto", color_continuous_scale="Viridis", zmin=0, zmax=1,
+                    labels={"x": "gene", "y": "TF (Ward-clustered)", "color": "P(regulates)"})
+    fig.add_vline(x=res["n_cpg"] - 0.5, line_color="white", line_width=3)
+    fig.update_layout(height=520, title=f"left of the white line: {res['n_cpg']} CpG-island promoters; right: others")
+    st.plotly_chart(fig)
+    c = res["contrast"]
+    st.markdown(
+        f"Mean score on CpG promoters **{c['mean_cpg']:.3f}** vs others **{c['mean_other']:.3f}**; AUC of CpG over "
+        f"other scores **{c['auc_cpg_over_other']:.2f}** (p = {c['p_value']:.1e}). Share of score variance explained "
+        f"by the gene (column means): **{c['column_variance_share']:.0%}**; by the TF (row means): "
+        f"**{c['row_variance_share']:.0%}**.")
+    ui.download(res["matrix"].reset_index(names="tf"), "grenimja_adjacency.csv", "Download matrix (CSV)")
+with tab2:
+    pick = st.multiselect("TFs (up to 10)", cat.tfs["tf"].tolist(), default=tf_names[:6], max_selections=10)
+    n_g = st.slider("Genes per TF", 20, 100, 60, step=10)
+    if pick and st.button("Compute t-SNE", type="primary"):
+        rows = cat.tfs.reset_index().set_index("tf").loc[pick, "index"].to_numpy()
+        g = np.random.default_rng(1).choice(len(cat.genes), n_g, replace=False)
+        ti, gi = pair_grid(rows, g)
+        emb = latent_tsne(b.model, tf_tok, gene_tok, ti, gi)
+        emb["tf"] = cat.tfs["tf"].to_numpy()[emb["tf_i"]]
+        emb["gene"] = cat.genes["gene"].to_numpy()[emb["gene_i"]]
+        emb["cpg_promoter"] = cat.genes["cpg"].to_numpy()[emb["gene_i"]].astype(bool)
+        emb["tf_seen_in_training"] = emb["tf"].isin(train)
+        st.session_state["tsne"] = emb
+    if "tsne" in st.session_state:
+        emb = st.session_state["tsne"]
+        colour = st.radio("Colour by", ["tf", "score", "cpg_promoter", "tf_seen_in_training"], horizontal=True)
+        fig = px.scatter(emb, x="x", y="y", color=colour, hover_data=["tf", "gene", "score"], height=560,
+                         color_continuous_scale="Viridis" if colour == "score" else None)
+        st.plotly_chart(fig)
+        ui.download(emb, "grenimja_tsne.csv", "Download t-SNE coordinates (CSV)")

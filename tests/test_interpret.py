@@ -1,0 +1,68 @@
+"""Analyses: adjacency arrangement and CpG contrast, latent t-SNE, and the Analyses page."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from streamlit.testing.v1 import AppTest
+
+from grenimja.dataset import load_dataset
+from grenimja.interpret.adjacency import adjacency, pick_genes
+from grenimja.interpret.latent import latent_tsne, pair_grid
+from grenimja.model.network import GReNIMJA, cpu_config
+from grenimja.predict import tokens_for
+
+from .conftest import REPO
+
+
+def test_adjacency_puts_cpg_columns_first_and_measures_the_contrast():
+    rng = np.random.default_rng(0)
+    cpg = np.array([0, 1, 0, 1, 1, 0], dtype=bool)
+    s = rng.uniform(0, 0.3, (5, 6))
+    s[:, cpg] += 0.6  # CpG promoters score high for every TF
+    res = adjacency(s, list("abcde"), [f"g{i}" for i in range(6)], cpg)
+    assert res["n_cpg"] == 3
+    assert list(res["matrix"].columns[:3]) == ["g1", "g3", "g4"]
+    assert res["contrast"]["auc_cpg_over_other"] == 1.0
+    assert res["contrast"]["column_variance_share"] > 0.8
+    assert sorted(res["matrix"].index) == list("abcde")  # rows reordered, none lost
+
+
+def test_ward_rows_group_similar_tfs():
+    s = np.array([[0.9, 0.9, 0.1], [0.1, 0.1, 0.9], [0.88, 0.92, 0.1], [0.12, 0.1, 0.95]])
+    order = list(adjacency(s, ["A1", "B1", "A2", "B2"], list("xyz"), np.array([1, 0, 0]))["matrix"].index)
+    pos = {n: i for i, n in enumerate(order)}
+    assert abs(pos["A1"] - pos["A2"]) == 1 and abs(pos["B1"] - pos["B2"]) == 1
+
+
+def test_pick_genes_balances_cpg(small_dataset):
+    cpg = load_dataset(small_dataset).genes["cpg"].to_numpy()
+    g = pick_genes(cpg, 100)
+    assert len(g) == 100 and cpg[g].sum() == 50
+
+
+def test_latent_tsne_gives_one_point_per_pair(small_dataset, small_embeddings):
+    ds = load_dataset(small_dataset)
+    torch.manual_seed(0)
+    m = GReNIMJA(cpu_config(protein_channels=8, dna_channels=8, common=8, hidden=8, fc_hidden=140),
+                 small_embeddings.protein_vectors, small_embeddings.dna_vectors).eval()
+    t, g = tokens_for(m, small_embeddings, ds.tfs["protein"].tolist()[:3], ds.genes["promoter"].tolist()[:20])
+    ti, gi = pair_grid([0, 1, 2], list(range(20)))
+    df = latent_tsne(m, t, g, ti, gi)
+    assert len(df) == 60 and np.isfinite(df[["x", "y"]].to_numpy()).all()
+    assert df["score"].between(0, 1).all()
+
+
+@pytest.mark.skipif(not (REPO / "models" / "unknown.pt").is_file(), reason="no bundled model")
+def test_analysis_page_draws_adjacency_and_tsne():
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=300)
+    at.run()
+    at.switch_page("pages/analysis.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    text = " ".join(m.value for m in at.markdown)
+    assert "AUC of CpG over other scores" in text
+    at.button[0].click().run()
+    assert not at.exception
+    assert any(d.label == "Download t-SNE coordinates (CSV)" for d in at.get("download_button"))
