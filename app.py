@@ -9,5 +9,6 @@ nav = st.navigation([
     st.Page("pages/predict.py", title="Predict", icon=":material/science:"),
     st.Page("pages/scan.py", title="Genome scan", icon=":material/travel_explore:"),
     st.Page("pages/analysis.py", title="Analyses", icon=":material/insights:"),
+    st.Page("pages/motifs.py", title="Motifs & homology", icon=":material/biotech:"),
 ])
 nav.run()

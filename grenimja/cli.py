@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from grenimja.errors import GrenimjaError
+from grenimja.interpret import run
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[1] / "models"
 
@@ -148,6 +149,83 @@ def cmd_benchmark(a) -> int:
     return 0
 
 
+def cmd_interpret(a) -> int:
+    import numpy as np
+
+    from grenimja.explorer import load_bundle
+
+    out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
+    b = load_bundle(a.model_dir, a.model, a.data_dir)
+    if b.catalogue is None:
+        raise GrenimjaError(f"the analyses need the catalogue: {b.catalogue_error}")
+    if a.what == "filters":
+        from grenimja.interpret.filters import logo_png
+        from grenimja.interpret.prosite import AA
+
+        targets = None
+        if a.motifs:
+            from grenimja.interpret.meme import read_meme_protein
+
+            targets = read_meme_protein(a.motifs)
+        prot = run.protein_filter_motifs(b, a.top_filters, targets)
+        prot["matches"].to_csv(out / "protein_filter_matches.csv", index=False)
+        prot["table"].to_csv(out / "protein_motif_table.csv", index=False)
+        dna = run.dna_filter_motifs(b)
+        dna["top2"].to_csv(out / "dna_filter_top2.csv", index=False)
+        for r in prot["matches"].head(5).itertuples():
+            (out / f"logo_protein_filter{r.filter}.png").write_bytes(
+                logo_png(prot["ppms"][r.filter], AA, f"filter {r.filter}: {r.prosite_id} (q={r.q_value:.2g})")
+            )
+        print(prot["table"].to_string(index=False))
+        print(dna["top2"].to_string(index=False))
+    elif a.what == "homology":
+        counts = None
+        if a.dataset:
+            from grenimja.dataset import load_dataset
+
+            ds = load_dataset(a.dataset)
+            counts = ds.split(b.meta.get("split", "unknown"), "train").groupby("tf").size()
+        res = run.homology_vs_training(b, a.k, train_pairs=counts)
+        res["neighbours"].to_csv(out / "latent_neighbours_blast.csv", index=False)
+        res["per_tf"].to_csv(out / "homologous_fraction_per_tf.csv", index=False)
+        pt = res["per_tf"]
+        for seen, g in pt.groupby("seen_in_training"):
+            print(
+                f"{'training' if seen else 'unseen'} TFs: {len(g)}, mean homologous fraction of {a.k} latent "
+                f"neighbours {g['homologous_fraction'].mean():.3f}"
+            )
+        if counts is not None and pt["seen_in_training"].sum() > 2:
+            tr = pt[pt["seen_in_training"]]
+            print(
+                f"Spearman(training pairs, homologous fraction) = "
+                f"{tr['training_pairs'].corr(tr['homologous_fraction'], method='spearman'):.3f}"
+            )
+    else:
+        from grenimja.interpret.adjacency import adjacency, pick_genes
+        from grenimja.interpret.latent import pair_grid
+        from grenimja.predict import score_cached, tokens_for
+
+        cat = b.catalogue
+        novel = [i for i, t in enumerate(cat.tfs["tf"]) if t not in set(b.training_tfs)]
+        tfs = np.array(novel[: a.n_tfs])
+        genes = pick_genes(cat.genes["cpg"].to_numpy(), a.n_genes)
+        tt, gt = tokens_for(b.model, b.emb, cat.tfs["protein"].tolist(), cat.genes["promoter"].tolist())
+        ti, gi = pair_grid(tfs, genes)
+        s = score_cached(b.model, tt, gt, ti, gi).reshape(len(tfs), len(genes))
+        res = adjacency(
+            s,
+            cat.tfs["tf"].to_numpy()[tfs].tolist(),
+            cat.genes["gene"].to_numpy()[genes].tolist(),
+            cat.genes["cpg"].to_numpy()[genes],
+        )
+        res["matrix"].to_csv(out / "adjacency_matrix.csv")
+        (out / "adjacency_contrast.json").write_text(json.dumps(res["contrast"], indent=1) + "\n")
+        print(json.dumps(res["contrast"], indent=1))
+    print(f"written to {out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="grenimja", description=__doc__)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -233,6 +311,21 @@ def build_parser() -> argparse.ArgumentParser:
     bm.add_argument("--embeddings", default=str(DEFAULT_MODEL_DIR / "embeddings.npz"))
     bm.add_argument("--out", default="results")
     bm.set_defaults(func=cmd_benchmark)
+    it = sub.add_parser("interpret", help="the paper's analyses: filter motifs, adjacency, homology")
+    it.add_argument("what", choices=["filters", "adjacency", "homology"])
+    _add_data_dir(it)
+    it.add_argument("--model", default="unknown")
+    it.add_argument("--model-dir", default=str(DEFAULT_MODEL_DIR))
+    it.add_argument("--out", default="results/interpret")
+    it.add_argument("--top-filters", type=int, default=None, help="filters: only the N most active filters")
+    it.add_argument(
+        "--motifs", default=None, help="filters: a MEME-format protein motif file instead of PROSITE"
+    )
+    it.add_argument("--dataset", default=None, help="homology: dataset folder, for training pairs per TF")
+    it.add_argument("--k", type=int, default=5, help="homology: latent neighbours per TF")
+    it.add_argument("--n-tfs", type=int, default=40, help="adjacency: held-out TFs")
+    it.add_argument("--n-genes", type=int, default=200, help="adjacency: genes, half CpG promoters")
+    it.set_defaults(func=cmd_interpret)
     return ap
 
 

@@ -28,11 +28,14 @@ def adjacency(scores: np.ndarray, tf_names: list[str], gene_names: list[str], cp
     cpg = np.asarray(cpg, dtype=bool)
     cols = np.r_[np.flatnonzero(cpg), np.flatnonzero(~cpg)]
     rows = ward_order(scores)
-    mat = pd.DataFrame(scores[np.ix_(rows, cols)], index=np.array(tf_names)[rows],
-                       columns=np.array(gene_names)[cols])
+    mat = pd.DataFrame(
+        scores[np.ix_(rows, cols)], index=np.array(tf_names)[rows], columns=np.array(gene_names)[cols]
+    )
     a, b = scores[:, cpg].ravel(), scores[:, ~cpg].ravel()
-    contrast = {"mean_cpg": float(a.mean()) if len(a) else float("nan"),
-                "mean_other": float(b.mean()) if len(b) else float("nan")}
+    contrast = {
+        "mean_cpg": float(a.mean()) if len(a) else float("nan"),
+        "mean_other": float(b.mean()) if len(b) else float("nan"),
+    }
     contrast["difference"] = contrast["mean_cpg"] - contrast["mean_other"]
     if len(a) and len(b):
         u, p = mannwhitneyu(a, b, alternative="two-sided")
@@ -40,7 +43,9 @@ def adjacency(scores: np.ndarray, tf_names: list[str], gene_names: list[str], cp
         contrast["p_value"] = float(p)
     # share of score variance explained by the gene (column) rather than the TF (row)
     total = scores.var()
-    contrast["column_variance_share"] = float(scores.mean(axis=0).var() / total) if total > 0 else float("nan")
+    contrast["column_variance_share"] = (
+        float(scores.mean(axis=0).var() / total) if total > 0 else float("nan")
+    )
     contrast["row_variance_share"] = float(scores.mean(axis=1).var() / total) if total > 0 else float("nan")
     return {"matrix": mat, "n_cpg": int(cpg.sum()), "contrast": contrast}
 

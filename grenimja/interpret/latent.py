@@ -14,8 +14,9 @@ def pair_grid(tfs: list[int], genes: list[int]) -> tuple[np.ndarray, np.ndarray]
     return t.ravel(), g.ravel()
 
 
-def latent_tsne(model, tf_tok, gene_tok, tf_idx: np.ndarray, gene_idx: np.ndarray, perplexity: float = 30.0,
-                seed: int = 0) -> pd.DataFrame:
+def latent_tsne(
+    model, tf_tok, gene_tok, tf_idx: np.ndarray, gene_idx: np.ndarray, perplexity: float = 30.0, seed: int = 0
+) -> pd.DataFrame:
     """2-D t-SNE of the latent vectors of the given pairs.
 
     Returns

@@ -1,0 +1,190 @@
+"""First-layer conv filters as motifs (DeepBind method, paper Tables 3 and 4).
+
+For filter f the activations v over all training sequences and positions give the cut
+Z = 0.6 * max(v - u) + u with u = mean(v); the input windows of positions with v > Z are stacked and
+counted into a position probability matrix (PPM). Protein PPMs are compared with PROSITE by Tomtom;
+for DNA filters the two most frequent bases per filter are tallied (AT, GC, ...).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+import torch
+
+from grenimja.interpret.prosite import AA
+
+DNA = "ACGT"
+
+
+@torch.no_grad()
+def filter_ppms(
+    encoder,
+    tokens: torch.Tensor,
+    seqs: list[str],
+    k: int,
+    alphabet: str,
+    align: str = "left",
+    length: int | None = None,
+    batch: int = 256,
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """PPM per first-layer filter from the windows where it is active.
+
+    Parameters
+    ----------
+    encoder
+        A :class:`grenimja.model.network.SeqEncoder`.
+    tokens
+        (N, T) token indices of ``seqs`` as the model sees them.
+    seqs
+        The sequences (upper case), to read residues of active windows.
+    k
+        k-mer size of the tokens; a window of ``kernel`` tokens spans ``kernel + k - 1`` residues.
+    align, length
+        How sequences were padded / cut into ``tokens`` (see :meth:`grenimja.tokenize.Vocab.encode`).
+
+    Returns
+    -------
+    ppms : list of (len(alphabet), kernel + k - 1) arrays (all-zero when a filter is never active)
+    n_active : (n_filters,) number of active windows per filter
+    """
+    acts = torch.cat([encoder.first_layer(tokens[i : i + batch]) for i in range(0, len(tokens), batch)])
+    acts = acts.numpy()  # (N, F, P)
+    kernel = encoder.conv.kernel_size[0]
+    stride = encoder.conv.stride[0]
+    width = kernel + k - 1
+    n_tok = tokens.shape[1]
+    u = acts.mean(axis=(0, 2))
+    z = 0.6 * (acts.max(axis=(0, 2)) - u) + u
+    index = {c: i for i, c in enumerate(alphabet)}
+    counts = np.zeros((acts.shape[1], len(alphabet), width))
+    n_active = np.zeros(acts.shape[1], dtype=np.int64)
+    for n, s in enumerate(seqs):
+        total = length if length is not None else len(s)
+        s = s[:total] if align == "left" else s[-total:]
+        offset = 0 if align == "left" else (n_tok + k - 1) - len(s)  # residues of padding on the left
+        f_idx, p_idx = np.nonzero(acts[n] > z[:, None])
+        for f, p in zip(f_idx, p_idx, strict=True):
+            start = p * stride - offset
+            win = s[max(start, 0) : start + width]
+            if len(win) < width:
+                continue  # window overlaps padding
+            n_active[f] += 1
+            for j, ch in enumerate(win):
+                if ch in index:
+                    counts[f, index[ch], j] += 1
+    ppms = [c / c.sum(axis=0, keepdims=True) if c.sum() else c for c in counts]
+    return ppms, n_active
+
+
+def trim(ppm: np.ndarray, min_ic: float = 0.3) -> np.ndarray:
+    """Cut low-information flanks (bits below ``min_ic``) off a PPM."""
+    a = ppm.shape[0]
+    p = np.clip(ppm, 1e-9, 1)
+    ic = np.log2(a) + (p * np.log2(p)).sum(axis=0)
+    keep = np.flatnonzero(ic >= min_ic)
+    return ppm[:, keep[0] : keep[-1] + 1] if len(keep) else ppm
+
+
+def tomtom_matches(
+    ppms: list[np.ndarray], targets: pd.DataFrame, n_active: np.ndarray, q_cut: float = 0.05
+) -> pd.DataFrame:
+    """Best PROSITE match per active protein filter (Tomtom p-value, BH q-value over all comparisons).
+
+    ``targets`` needs columns id, accession, description, ppm. Returns one row per filter with any
+    activity: filter, n_active, relative_frequency, best id / description, p_value, q_value, significant.
+    """
+    from memelite import tomtom
+
+    active = [i for i, c in enumerate(n_active) if c > 0]
+    if not active:
+        return pd.DataFrame()
+    qs = [trim(ppms[i]).astype(np.float64) for i in active]
+    ts = [m.astype(np.float64) for m in targets["ppm"]]
+    p = tomtom(qs, ts, reverse_complement=False, n_target_bins=None, n_jobs=1)[0]
+    q = _bh(p.ravel()).reshape(p.shape)
+    best = p.argmin(axis=1)
+    total = n_active[active].sum()
+    rows = []
+    for r, f in enumerate(active):
+        t = best[r]
+        rows.append(
+            {
+                "filter": f,
+                "n_active": int(n_active[f]),
+                "relative_frequency": n_active[f] / total,
+                "prosite_id": targets["id"].iloc[t],
+                "accession": targets["accession"].iloc[t],
+                "description": targets["description"].iloc[t],
+                "p_value": float(p[r, t]),
+                "q_value": float(q[r, t]),
+                "significant": bool(q[r, t] < q_cut),
+            }
+        )
+    return pd.DataFrame(rows).sort_values("p_value", ignore_index=True)
+
+
+def _bh(p: np.ndarray) -> np.ndarray:
+    n = len(p)
+    order = np.argsort(p)
+    ranked = p[order] * n / np.arange(1, n + 1)
+    q = np.minimum.accumulate(ranked[::-1])[::-1]
+    out = np.empty(n)
+    out[order] = np.minimum(q, 1)
+    return out
+
+
+def prosite_table(matches: pd.DataFrame) -> pd.DataFrame:
+    """Table 3 style: per PROSITE motif matched significantly, its filters and their relative frequency."""
+    sig = matches[matches["significant"]] if len(matches) else matches
+    if sig.empty:
+        return pd.DataFrame(
+            columns=["prosite_id", "description", "filters", "relative_frequency", "best_q_value"]
+        )
+    return (
+        sig.groupby(["prosite_id", "description"])
+        .agg(
+            filters=("filter", "count"),
+            relative_frequency=("relative_frequency", "sum"),
+            best_q_value=("q_value", "min"),
+        )
+        .reset_index()
+        .sort_values("relative_frequency", ascending=False, ignore_index=True)
+    )
+
+
+def dna_top2(ppms: list[np.ndarray], n_active: np.ndarray) -> pd.DataFrame:
+    """Table 4 style: the two most frequent bases of each active DNA filter, tallied (AT, GC, ...)."""
+    pairs = Counter()
+    for ppm, n in zip(ppms, n_active, strict=True):
+        if n == 0:
+            continue
+        top = np.argsort(-ppm.sum(axis=1), kind="stable")[:2]
+        pairs["".join(sorted(DNA[i] for i in top))] += 1
+    total = sum(pairs.values())
+    return pd.DataFrame([{"pair": k, "filters": v, "frequency": v / total} for k, v in pairs.most_common()])
+
+
+def logo_png(ppm: np.ndarray, alphabet: str, title: str = "") -> bytes:
+    """Information-content sequence logo (logomaker) as PNG bytes."""
+    import io
+
+    import logomaker
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    df = pd.DataFrame(ppm.T, columns=list(alphabet))
+    info = logomaker.transform_matrix(df, from_type="probability", to_type="information")
+    fig, ax = plt.subplots(figsize=(max(4, ppm.shape[1] * 0.3), 1.8))
+    logomaker.Logo(info, ax=ax, color_scheme="chemistry" if alphabet == AA else "classic")
+    ax.set_title(title, fontsize=9)
+    ax.set_ylabel("bits")
+    buf = io.BytesIO()
+    fig.tight_layout()
+    fig.savefig(buf, format="png", dpi=100)
+    plt.close(fig)
+    return buf.getvalue()

@@ -1,0 +1,69 @@
+"""High-level analysis runs shared by the CLI (``grenimja interpret``) and the explorer pages."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from grenimja.interpret.blast import neighbour_homology, tf_latent
+from grenimja.interpret.filters import DNA, dna_top2, filter_ppms, prosite_table, tomtom_matches
+from grenimja.interpret.prosite import AA, read_prosite
+from grenimja.predict import score_cached, tokens_for
+
+
+def protein_filter_motifs(
+    bundle, top_filters: int | None = None, targets: pd.DataFrame | None = None
+) -> dict:
+    """PPMs of the protein filters over the model's training TFs and their best PROSITE (or ``targets``) match.
+
+    ``top_filters`` keeps the most active filters only (Tomtom time grows with the number of queries).
+    """
+    cat, m = bundle.catalogue, bundle.model
+    tr = cat.tfs[cat.tfs["tf"].isin(set(bundle.training_tfs))] if bundle.training_tfs else cat.tfs
+    tok = bundle.emb.protein_vocab.encode(tr["protein"].tolist(), m.cfg.protein_len, "left")
+    ppms, n = filter_ppms(
+        m.tf_encoder, tok, tr["protein"].tolist(), m.cfg.protein_k, AA, "left", m.cfg.protein_len
+    )
+    if top_filters is not None:
+        keep = np.argsort(-n, kind="stable")[:top_filters]
+        n = np.where(np.isin(np.arange(len(n)), keep), n, 0)
+    targets = read_prosite() if targets is None else targets
+    matches = tomtom_matches(ppms, targets, n)
+    return {"ppms": ppms, "n_active": n, "matches": matches, "table": prosite_table(matches)}
+
+
+def dna_filter_motifs(bundle, n_genes: int = 4000, seed: int = 0) -> dict:
+    """PPMs of the DNA filters over ``n_genes`` catalogue promoters and the top-2 base tally."""
+    cat, m = bundle.catalogue, bundle.model
+    g = cat.genes.sample(min(n_genes, len(cat.genes)), random_state=seed)
+    tok = bundle.emb.dna_vocab.encode(g["promoter"].tolist(), m.cfg.promoter_len, "right")
+    ppms, n = filter_ppms(
+        m.gene_encoder, tok, g["promoter"].tolist(), m.cfg.dna_k, DNA, "right", m.cfg.promoter_len
+    )
+    return {"ppms": ppms, "n_active": n, "top2": dna_top2(ppms, n)}
+
+
+def tf_latent_space(bundle, n_genes: int = 30, seed: int = 0) -> tuple[list[str], np.ndarray]:
+    """Every catalogue TF's mean latent vector over a fixed random panel of ``n_genes`` promoters."""
+    cat, m = bundle.catalogue, bundle.model
+    tf_tok, gene_tok = tokens_for(m, bundle.emb, cat.tfs["protein"].tolist(), cat.genes["promoter"].tolist())
+    genes = np.random.default_rng(seed).choice(len(cat.genes), n_genes, replace=False)
+    ti, gi = np.meshgrid(np.arange(len(cat.tfs)), genes, indexing="ij")
+    lat = score_cached(m, tf_tok, gene_tok, ti.ravel(), gi.ravel(), latent=True)
+    _, vecs = tf_latent(lat, ti.ravel())
+    return cat.tfs["tf"].tolist(), vecs
+
+
+def homology_vs_training(bundle, k: int = 5, n_genes: int = 30, train_pairs: pd.Series | None = None) -> dict:
+    """BLAST homology of each TF's k latent neighbours, and its fraction vs the TF's training datapoints.
+
+    ``train_pairs``: training pairs per TF (index TF symbol); TFs absent count 0 (unseen TFs).
+    """
+    names, vecs = tf_latent_space(bundle, n_genes)
+    seqs = bundle.catalogue.tfs["protein"].tolist()
+    nb = neighbour_homology(names, seqs, vecs, k)
+    frac = nb.groupby("tf")["homologous"].mean().rename("homologous_fraction").reset_index()
+    counts = train_pairs if train_pairs is not None else pd.Series(dtype=float)
+    frac["training_pairs"] = frac["tf"].map(counts).fillna(0).astype(int)
+    frac["seen_in_training"] = frac["tf"].isin(set(bundle.training_tfs))
+    return {"neighbours": nb, "per_tf": frac}

@@ -1,0 +1,95 @@
+"""Filter motifs (DeepBind method) vs PROSITE, DNA filter base pairs, BLAST homology of latent neighbours."""
+
+import tempfile
+
+import numpy as np
+import plotly.express as px
+import streamlit as st
+
+import ui
+from grenimja.errors import GrenimjaError
+from grenimja.interpret import run
+from grenimja.interpret.blast import blast_identity, latent_neighbours
+from grenimja.interpret.filters import DNA, logo_png
+from grenimja.interpret.prosite import AA
+
+st.title("Filter motifs and homology")
+b = ui.pick_model()
+if b.catalogue is None:
+    st.error(f"These analyses need the TF / promoter catalogue: {b.catalogue_error}")
+    st.stop()
+
+
+@st.cache_data(show_spinner="Running filters over training TFs and Tomtom ...")
+def _protein(name: str, top: int, meme: bytes | None):
+    targets = None
+    if meme:
+        from grenimja.interpret.meme import read_meme_protein
+
+        with tempfile.NamedTemporaryFile(suffix=".meme") as fh:
+            fh.write(meme)
+            fh.flush()
+            targets = read_meme_protein(fh.name)
+    return run.protein_filter_motifs(b, top, targets)
+
+
+@st.cache_data(show_spinner="Running DNA filters over promoters ...")
+def _dna(name: str):
+    return run.dna_filter_motifs(b, n_genes=3000)
+
+
+@st.cache_data(show_spinner="Computing every TF's latent vector ...")
+def _latent(name: str):
+    return run.tf_latent_space(b)
+
+
+tab1, tab2, tab3 = st.tabs(["Protein filters vs PROSITE", "DNA filters", "Homology of latent neighbours"])
+with tab1:
+    st.caption("Active windows: activation > 0.6 x max(centred activation) + mean, over the model's training TFs. "
+               "Best match per filter by Tomtom (memelite); q-values are Benjamini-Hochberg over all comparisons.")
+    top = st.slider("Most active filters to compare", 5, b.model.cfg.protein_channels, 20)
+    meme = st.file_uploader("Optional: another protein motif database (MEME format)", type=["meme", "txt"])
+    if st.button("Compare filters", type="primary"):
+        try:
+            st.session_state["motifs"] = _protein(b.name, top, meme.getvalue() if meme else None)
+        except GrenimjaError as exc:
+            st.error(str(exc))
+    if "motifs" in st.session_state:
+        res = st.session_state["motifs"]
+        st.markdown("**Motifs matched significantly (q < 0.05), by relative filter frequency** (paper Table 3)")
+        st.dataframe(res["table"], hide_index=True, width="stretch")
+        ui.download(res["table"], "grenimja_protein_motif_table.csv", "Download motif table")
+        st.markdown("**Best match of every compared filter**")
+        st.dataframe(res["matches"], hide_index=True, width="stretch")
+        ui.download(res["matches"], "grenimja_protein_filter_matches.csv", "Download filter matches")
+        for r in res["matches"].head(3).itertuples():
+            st.image(logo_png(res["ppms"][r.filter], AA, f"filter {r.filter}: {r.prosite_id} (q = {r.q_value:.2g})"))
+with tab2:
+    res = _dna(b.name)
+    st.markdown("**Two most frequent bases per active DNA filter** (paper Table 4)")
+    st.plotly_chart(px.bar(res["top2"], x="pair", y="frequency", height=300))
+    ui.download(res["top2"], "grenimja_dna_top2.csv", "Download base-pair table")
+    best = int(np.argmax(res["n_active"]))
+    st.image(logo_png(res["ppms"][best], DNA, f"most active DNA filter ({best})"))
+with tab3:
+    names, vecs = _latent(b.name)
+    tf = st.selectbox("TF", names, index=names.index("MAX") if "MAX" in names else 0)
+    k = st.slider("Neighbours", 3, 20, 10)
+    i = names.index(tf)
+    nb = latent_neighbours(vecs, k)[i]
+    seqs = b.catalogue.tfs.set_index("tf")["protein"]
+    try:
+        hits = blast_identity({tf: seqs[tf]}, {names[j]: seqs[names[j]] for j in nb}, evalue=1e-5)
+        ident = dict(zip(hits.get("subject", []), hits.get("pident", []), strict=True))
+        table = [{"rank": r + 1, "neighbour": names[j], "blast_identity_pct": ident.get(names[j], 0.0),
+                  "homologous": names[j] in ident, "seen_in_training": names[j] in set(b.training_tfs)}
+                 for r, j in enumerate(nb)]
+        import pandas as pd
+
+        table = pd.DataFrame(table)
+        st.markdown(f"**{table['homologous'].mean():.0%}** of {tf}'s {k} nearest TFs in latent space are BLAST "
+                    "homologs (e-value < 1e-5).")
+        st.dataframe(table, hide_index=True, width="stretch")
+        ui.download(table, f"grenimja_neighbours_{tf}.csv", "Download neighbours")
+    except GrenimjaError as exc:
+        st.error(str(exc))
