@@ -22,6 +22,21 @@ def reverse_complement(seq: str) -> str:
     return seq.translate(_COMPLEMENT)[::-1]
 
 
+def _keep(rows: dict[str, str], drops: dict[str, int], sym: str, seq: str, keep_longest: bool) -> None:
+    """Add one protein unless empty or non-standard (counted in ``drops``); duplicates are counted too."""
+    if not seq:
+        drops["no_sequence"] += 1
+    elif set(seq) - PROTEIN_ALPHABET:
+        drops["nonstandard_residues"] += 1
+    elif sym in rows:
+        drops["duplicate_symbol"] += 1
+        # keep the longest isoform, as the paper (RefSeq longest)
+        if keep_longest and len(seq) > len(rows[sym]):
+            rows[sym] = seq
+    else:
+        rows[sym] = seq
+
+
 def read_tf_proteins(kind: str, mapper: SymbolMapper, data_dir=None) -> tuple[pd.DataFrame, dict[str, int]]:
     """TF protein sequences by official symbol.
 
@@ -51,36 +66,14 @@ def read_tf_proteins(kind: str, mapper: SymbolMapper, data_dir=None) -> tuple[pd
             if sym is None:
                 drops["non_human_or_unmapped"] += 1
                 continue
-            sym = mapper.map(sym) or sym
-            if not seq:
-                drops["no_sequence"] += 1
-                continue
-            if set(seq) - PROTEIN_ALPHABET:
-                drops["nonstandard_residues"] += 1
-                continue
-            if sym in rows:
-                drops["duplicate_symbol"] += 1
-                # keep the longest isoform, as the paper (RefSeq longest)
-                if len(seq) <= len(rows[sym]):
-                    continue
-            rows[sym] = seq
+            _keep(rows, drops, mapper.map(sym) or sym, seq, keep_longest=True)
     elif kind == "dbd":
         from Bio import SeqIO
 
         path = data_file("proteins/Homo_DBD_1120.fa", data_dir)
         for rec in SeqIO.parse(str(path), "fasta"):
             seq = str(rec.seq).replace(",", "").replace("nan", "").upper()
-            sym = mapper.map(rec.id) or rec.id.upper()
-            if not seq:
-                drops["no_sequence"] += 1
-                continue
-            if set(seq) - PROTEIN_ALPHABET:
-                drops["nonstandard_residues"] += 1
-                continue
-            if sym in rows:
-                drops["duplicate_symbol"] += 1
-                continue
-            rows[sym] = seq
+            _keep(rows, drops, mapper.map(rec.id) or rec.id.upper(), seq, keep_longest=False)
     else:
         raise ValueError(f"protein kind must be 'full' or 'dbd', got {kind!r}")
     df = pd.DataFrame({"tf": list(rows), "protein": list(rows.values())}).sort_values("tf", ignore_index=True)
