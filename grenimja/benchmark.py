@@ -25,7 +25,7 @@ PAPER = {
 }
 
 
-def baseline_suite(emb, quick: bool = False) -> list:
+def baseline_suite(emb, quick: bool = False, split: str = "unknown") -> list:
     from grenimja.baselines.features import FeatureBaseline
     from grenimja.baselines.pwmscan import PWMScan
     from grenimja.baselines.simple import GeneDegreePrior, NearestHomolog
@@ -73,7 +73,7 @@ def run_benchmark(
     rows = []
     if grenimja_scores is not None:
         rows.append(_row("GReNIMJA (this repo)", test, grenimja_scores))
-    for b in baselines if baselines is not None else baseline_suite(emb):
+    for b in baselines if baselines is not None else baseline_suite(emb, split=split):
         t0 = time.time()
         b.fit(ds, split)
         s = b.score(test)
@@ -82,7 +82,8 @@ def run_benchmark(
         if not ok.all():
             sub = test[ok]
             dropped = test.loc[~ok, "tf"].nunique()
-            note += f"; {dropped} of {test['tf'].nunique()} test TFs have no JASPAR matrix and are excluded"
+            why = getattr(b, "coverage_note", "no JASPAR matrix")
+            note += f"; {dropped} of {test['tf'].nunique()} test TFs excluded ({why})"
             rows.append(_row(b.name, sub, s[ok], note))
             if grenimja_scores is not None:
                 rows.append(_row("GReNIMJA on the same TFs", sub, grenimja_scores[ok], "comparison subset"))

@@ -150,7 +150,6 @@ def cmd_benchmark(a) -> int:
 
 
 def cmd_interpret(a) -> int:
-    import numpy as np
 
     from grenimja.explorer import load_bundle
 
@@ -202,28 +201,46 @@ def cmd_interpret(a) -> int:
                 f"{tr['training_pairs'].corr(tr['homologous_fraction'], method='spearman'):.3f}"
             )
     else:
-        from grenimja.interpret.adjacency import adjacency, pick_genes
-        from grenimja.interpret.latent import pair_grid
-        from grenimja.predict import score_cached, tokens_for
+        if not a.dataset:
+            raise GrenimjaError("adjacency needs --dataset (baselines are fitted on its training part)")
+        from grenimja.dataset import load_dataset
 
-        cat = b.catalogue
-        novel = [i for i, t in enumerate(cat.tfs["tf"]) if t not in set(b.training_tfs)]
-        tfs = np.array(novel[: a.n_tfs])
-        genes = pick_genes(cat.genes["cpg"].to_numpy(), a.n_genes)
-        tt, gt = tokens_for(b.model, b.emb, cat.tfs["protein"].tolist(), cat.genes["promoter"].tolist())
-        ti, gi = pair_grid(tfs, genes)
-        s = score_cached(b.model, tt, gt, ti, gi).reshape(len(tfs), len(genes))
-        res = adjacency(
-            s,
-            cat.tfs["tf"].to_numpy()[tfs].tolist(),
-            cat.genes["gene"].to_numpy()[genes].tolist(),
-            cat.genes["cpg"].to_numpy()[genes],
-        )
-        res["matrix"].to_csv(out / "adjacency_matrix.csv")
-        (out / "adjacency_contrast.json").write_text(json.dumps(res["contrast"], indent=1) + "\n")
-        print(json.dumps(res["contrast"], indent=1))
+        ds = load_dataset(a.dataset)
+        res = run.adjacency_models(ds, b.meta.get("split", "unknown"), b, b.emb, a.n_tfs, a.n_genes)
+        rows = []
+        for name, r in res.items():
+            slug = name.lower().replace(" ", "_").replace("-", "_")
+            r["matrix"].to_csv(out / f"adjacency_{slug}.csv")
+            rows.append({"model": name, **r["contrast"]})
+        import pandas as pd
+
+        table = pd.DataFrame(rows)
+        table.to_csv(out / "adjacency_contrast.csv", index=False)
+        _adjacency_png(res, out / "adjacency.png")
+        print(table.to_string(index=False, float_format="%.3f"))
     print(f"written to {out}")
     return 0
+
+
+def _adjacency_png(res: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(res), figsize=(5 * len(res), 4.5))
+    for ax, (name, r) in zip(axes, res.items(), strict=True):
+        im = ax.imshow(r["matrix"].to_numpy(), aspect="auto", cmap="viridis", vmin=0, vmax=1)
+        ax.axvline(r["n_cpg"] - 0.5, color="white", lw=2)
+        c = r["contrast"]
+        ax.set_title(f"{name}\nAUC CpG>other {c['auc_cpg_over_other']:.2f}", fontsize=9)
+        ax.set_xlabel("genes: CpG-island promoters | others")
+        ax.set_ylabel("held-out TFs (Ward)")
+        ax.set_yticks([])
+        ax.set_xticks([])
+    fig.colorbar(im, ax=axes, shrink=0.8, label="P(regulates)")
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -91,3 +91,22 @@ def test_benchmark_table_has_every_model_and_the_paper_rows(ds, small_embeddings
     assert df["model"].tolist() == ["GReNIMJA (this repo)", "gene-degree prior", "nearest homolog"]
     md = to_markdown(df, "unknown")
     assert "GReNIMJA (paper) |  |  | 0.685 | 0.698 | 0.694" in md
+
+
+@pytest.mark.parametrize("arch", ["deepram", "tbinet", "cacpred"])
+def test_per_tf_deep_baselines_score_only_their_tfs_and_ignore_test_labels(ds, arch):
+    from grenimja.baselines.pertf import PerTFDeep
+
+    flipped = copy.copy(ds)
+    flipped.pairs = ds.pairs.copy()
+    t = flipped.pairs["split_known"] == "test"
+    flipped.pairs.loc[t, "label"] = 1 - flipped.pairs.loc[t, "label"]
+    test = ds.split("known", "test")
+    m = PerTFDeep(arch, n_tfs=2, epochs=1).fit(ds, "known")
+    a = m.score(test)
+    b = PerTFDeep(arch, n_tfs=2, epochs=1).fit(flipped, "known").score(test)
+    covered = test["tf_i"].isin(m.tfs).to_numpy()
+    assert len(m.tfs) == 2 and covered.any()
+    assert np.isnan(a[~covered]).all() and not np.isnan(a[covered]).any()
+    assert ((a[covered] >= 0) & (a[covered] <= 1)).all()
+    assert np.allclose(a[covered], b[covered])

@@ -93,4 +93,14 @@ def test_upload_example_fasta_and_read_probabilities_in_chromium(server):
         page.get_by_text("Precision of the top-k").wait_for(timeout=60_000)
         page.wait_for_timeout(1500)
         _shot(page, "scan.png")
+
+        page.goto(f"{server}/analysis", timeout=60_000)
+        page.get_by_text("AUC of CpG over other scores").wait_for(timeout=180_000)
+        page.wait_for_timeout(1500)
+        _shot(page, "analysis.png")
+
+        page.goto(f"{server}/motifs", timeout=60_000)
+        page.get_by_text("Two most frequent bases").wait_for(timeout=180_000)
+        page.wait_for_timeout(1500)
+        _shot(page, "motifs.png")
         browser.close()

@@ -50,7 +50,9 @@ def read_meme_protein(path) -> pd.DataFrame:
             if len(mat) == width:
                 arr = np.array(mat).T  # (20, W) in file order
                 ppm = arr[[order.index(c) for c in AA]]
-                rows.append({"id": motif[1], "accession": motif[1], "description": " ".join(motif[1:]), "ppm": ppm})
+                rows.append(
+                    {"id": motif[1], "accession": motif[1], "description": " ".join(motif[1:]), "ppm": ppm}
+                )
                 motif, width, mat = None, None, []
     if not rows:
         raise DataFileError(f"{path}: no protein motif found (expected MEME format with MOTIF blocks)")

@@ -67,3 +67,32 @@ def homology_vs_training(bundle, k: int = 5, n_genes: int = 30, train_pairs: pd.
     frac["training_pairs"] = frac["tf"].map(counts).fillna(0).astype(int)
     frac["seen_in_training"] = frac["tf"].isin(set(bundle.training_tfs))
     return {"neighbours": nb, "per_tf": frac}
+
+
+def adjacency_models(ds, split: str, bundle, emb, n_tfs: int = 40, n_genes: int = 200, seed: int = 0) -> dict:
+    """Adjacency matrices of held-out test TFs x genes for GReNIMJA and two baselines, on one dataset split.
+
+    The baselines (gene-degree prior, XGBoost on TF-IDF word2vec features) are fitted on the split's
+    training part. Returns model name -> :func:`grenimja.interpret.adjacency.adjacency` result.
+    """
+    from grenimja.baselines.features import FeatureBaseline
+    from grenimja.baselines.simple import GeneDegreePrior
+    from grenimja.interpret.adjacency import adjacency, pick_genes
+    from grenimja.interpret.latent import pair_grid
+
+    test_tfs = np.array(sorted(set(ds.split(split, "test")["tf_i"])))
+    rng = np.random.default_rng(seed)
+    tfs = np.sort(rng.choice(test_tfs, min(n_tfs, len(test_tfs)), replace=False))
+    genes = pick_genes(ds.genes["cpg"].to_numpy(), n_genes, seed)
+    ti, gi = pair_grid(tfs, genes)
+    pairs = pd.DataFrame({"tf_i": ti, "gene_i": gi})
+    tf_tok, gene_tok = tokens_for(
+        bundle.model, emb, ds.tfs["protein"].tolist(), ds.genes["promoter"].tolist()
+    )
+    scores = {"GReNIMJA": score_cached(bundle.model, tf_tok, gene_tok, ti, gi)}
+    for b in (GeneDegreePrior(), FeatureBaseline("xgb", emb, 100_000, seed)):
+        scores[b.name] = b.fit(ds, split).score(pairs)
+    names = ds.tfs["tf"].to_numpy()[tfs].tolist()
+    gnames = ds.genes["gene"].to_numpy()[genes].tolist()
+    cpg = ds.genes["cpg"].to_numpy()[genes]
+    return {k: adjacency(v.reshape(len(tfs), len(genes)), names, gnames, cpg) for k, v in scores.items()}
