@@ -84,13 +84,15 @@ def run_benchmark(
             dropped = test.loc[~ok, "tf"].nunique()
             why = getattr(b, "coverage_note", "no JASPAR matrix")
             note += f"; {dropped} of {test['tf'].nunique()} test TFs excluded ({why})"
-            rows.append(_row(b.name, sub, s[ok], note))
+            row = _row(b.name, sub, s[ok], note)
+            rows.append(row)
             if grenimja_scores is not None:
                 rows.append(_row("GReNIMJA on the same TFs", sub, grenimja_scores[ok], "comparison subset"))
         else:
-            rows.append(_row(b.name, test, s, note))
+            row = _row(b.name, test, s, note)
+            rows.append(row)
         if progress:
-            print(f"[{split}] {b.name}: AUROC {rows[-1]['auroc']:.3f} ({note})", flush=True)
+            print(f"[{split}] {b.name}: AUROC {row['auroc']:.3f} ({note})", flush=True)
     return pd.DataFrame(rows)
 
 
