@@ -66,3 +66,21 @@ def test_analysis_page_draws_adjacency_and_tsne():
     at.button[0].click().run()
     assert not at.exception
     assert any(d.label == "Download t-SNE coordinates (CSV)" for d in at.get("download_button"))
+
+
+def test_cli_adjacency_compares_grenimja_with_baselines(tmp_path, small_dataset, tiny_model_dir):
+    import subprocess
+    import sys
+
+    import pandas as pd
+
+    r = subprocess.run([sys.executable, "-m", "grenimja", "interpret", "adjacency", "--dataset", str(small_dataset),
+                        "--model-dir", str(tiny_model_dir), "--n-tfs", "2", "--n-genes", "20", "--out",
+                        str(tmp_path)], capture_output=True, text=True, check=True)
+    table = pd.read_csv(tmp_path / "adjacency_contrast.csv")
+    assert table["model"].tolist() == ["GReNIMJA", "gene-degree prior", "XGBoost"]
+    assert table["auc_cpg_over_other"].between(0, 1).all()
+    m = pd.read_csv(tmp_path / "adjacency_grenimja.csv", index_col=0)
+    assert m.shape == (2, 20)  # the slice has 2 unknown-split test TFs
+    assert (tmp_path / "adjacency.png").stat().st_size > 1000
+    assert "written to" in r.stdout
