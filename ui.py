@@ -33,12 +33,18 @@ def pick_model():
     mdir = model_dir()
     names = available_models(mdir)
     if not names or not (mdir / "embeddings.npz").is_file():
-        st.error(f"No bundled model found in `{mdir}` (expected `unknown.pt` / `known.pt` and `embeddings.npz`). "
-                 "Train one with `grenimja train` (see README).")
+        st.error(
+            f"No bundled model found in `{mdir}` (expected `unknown.pt` / `known.pt` and `embeddings.npz`). "
+            "Train one with `grenimja train` (see README)."
+        )
         st.stop()
     default = names.index("unknown") if "unknown" in names else 0
-    name = st.sidebar.selectbox("Model", names, index=default,
-                                help="unknown: trained TF-disjoint (for new TFs); known: pair-level split")
+    name = st.sidebar.selectbox(
+        "Model",
+        names,
+        index=default,
+        help="unknown: trained TF-disjoint (for new TFs); known: pair-level split",
+    )
     try:
         b = bundle(name, str(mdir))
     except GrenimjaError as exc:
@@ -51,7 +57,9 @@ def pick_model():
 
 def read_input(label: str, key: str, example: Path | None = None, height: int = 120) -> str:
     """Text of an uploaded file, else of the text area (which an example button can fill)."""
-    up = st.file_uploader(f"{label}: upload FASTA", type=["fa", "fasta", "faa", "fna", "txt"], key=f"{key}_up")
+    up = st.file_uploader(
+        f"{label}: upload FASTA", type=["fa", "fasta", "faa", "fna", "txt"], key=f"{key}_up"
+    )
     if example is not None and st.button(f"Use example ({example.name})", key=f"{key}_ex"):
         st.session_state[f"{key}_txt"] = example.read_text()
     text = st.text_area(f"{label}: or paste FASTA", key=f"{key}_txt", height=height)
@@ -64,4 +72,6 @@ def read_input(label: str, key: str, example: Path | None = None, height: int = 
 
 
 def download(df: pd.DataFrame, name: str, label: str = "Download CSV") -> None:
-    st.download_button(label, df.to_csv(index=False).encode(), file_name=name, mime="text/csv", key=f"dl_{name}")
+    st.download_button(
+        label, df.to_csv(index=False).encode(), file_name=name, mime="text/csv", key=f"dl_{name}"
+    )

@@ -42,7 +42,9 @@ def train_rate(model, tf_tok, gene_tok, tfs_per_batch: int, n_batches: int = 40,
     for b in batches:
         opt.zero_grad()
         loss = torch.nn.functional.binary_cross_entropy_with_logits(
-            model(tf_tok[torch.as_tensor(tf_idx[b])], gene_tok[torch.as_tensor(gene_idx[b])]), y[torch.as_tensor(b)])
+            model(tf_tok[torch.as_tensor(tf_idx[b])], gene_tok[torch.as_tensor(gene_idx[b])]),
+            y[torch.as_tensor(b)],
+        )
         loss.backward()
         opt.step()
     model.eval()

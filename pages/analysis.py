@@ -39,17 +39,26 @@ with tab1:
     ti, gi = pair_grid(tf_rows, genes)
     s = score_cached(b.model, tf_tok, gene_tok, ti, gi).reshape(len(tf_rows), len(genes))
     res = adjacency(s, tf_names, cat.genes["gene"].iloc[genes].tolist(), cat.genes["cpg"].to_numpy()[genes])
-    fig = px.imshow(res["matrix"], aspect="auto", color_continuous_scale="Viridis", zmin=0, zmax=1,
-                    labels={"x": "gene", "y": "TF (Ward-clustered)", "color": "P(regulates)"})
+    fig = px.imshow(
+        res["matrix"],
+        aspect="auto",
+        color_continuous_scale="Viridis",
+        zmin=0,
+        zmax=1,
+        labels={"x": "gene", "y": "TF (Ward-clustered)", "color": "P(regulates)"},
+    )
     fig.add_vline(x=res["n_cpg"] - 0.5, line_color="white", line_width=3)
-    fig.update_layout(height=520, title=f"left of the white line: {res['n_cpg']} CpG-island promoters; right: others")
+    fig.update_layout(
+        height=520, title=f"left of the white line: {res['n_cpg']} CpG-island promoters; right: others"
+    )
     st.plotly_chart(fig)
     c = res["contrast"]
     st.markdown(
         f"Mean score on CpG promoters **{c['mean_cpg']:.3f}** vs others **{c['mean_other']:.3f}**; AUC of CpG over "
         f"other scores **{c['auc_cpg_over_other']:.2f}** (p = {c['p_value']:.1e}). Share of score variance explained "
         f"by the gene (column means): **{c['column_variance_share']:.0%}**; by the TF (row means): "
-        f"**{c['row_variance_share']:.0%}**.")
+        f"**{c['row_variance_share']:.0%}**."
+    )
     ui.download(res["matrix"].reset_index(names="tf"), "grenimja_adjacency.csv", "Download matrix (CSV)")
 with tab2:
     pick = st.multiselect("TFs (up to 10)", cat.tfs["tf"].tolist(), default=tf_names[:6], max_selections=10)
@@ -66,8 +75,17 @@ with tab2:
         st.session_state["tsne"] = emb
     if "tsne" in st.session_state:
         emb = st.session_state["tsne"]
-        colour = st.radio("Colour by", ["tf", "score", "cpg_promoter", "tf_seen_in_training"], horizontal=True)
-        fig = px.scatter(emb, x="x", y="y", color=colour, hover_data=["tf", "gene", "score"], height=560,
-                         color_continuous_scale="Viridis" if colour == "score" else None)
+        colour = st.radio(
+            "Colour by", ["tf", "score", "cpg_promoter", "tf_seen_in_training"], horizontal=True
+        )
+        fig = px.scatter(
+            emb,
+            x="x",
+            y="y",
+            color=colour,
+            hover_data=["tf", "gene", "score"],
+            height=560,
+            color_continuous_scale="Viridis" if colour == "score" else None,
+        )
         st.plotly_chart(fig)
         ui.download(emb, "grenimja_tsne.csv", "Download t-SNE coordinates (CSV)")

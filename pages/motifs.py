@@ -45,8 +45,10 @@ def _latent(name: str):
 
 tab1, tab2, tab3 = st.tabs(["Protein filters vs PROSITE", "DNA filters", "Homology of latent neighbours"])
 with tab1:
-    st.caption("Active windows: activation > 0.6 x max(centred activation) + mean, over the model's training TFs. "
-               "Best match per filter by Tomtom (memelite); q-values are Benjamini-Hochberg over all comparisons.")
+    st.caption(
+        "Active windows: activation > 0.6 x max(centred activation) + mean, over the model's training TFs. "
+        "Best match per filter by Tomtom (memelite); q-values are Benjamini-Hochberg over all comparisons."
+    )
     top = st.slider("Most active filters to compare", 5, b.model.cfg.protein_channels, 20)
     meme = st.file_uploader("Optional: another protein motif database (MEME format)", type=["meme", "txt"])
     if st.button("Compare filters", type="primary"):
@@ -56,14 +58,20 @@ with tab1:
             st.error(str(exc))
     if "motifs" in st.session_state:
         res = st.session_state["motifs"]
-        st.markdown("**Motifs matched significantly (q < 0.05), by relative filter frequency** (paper Table 3)")
+        st.markdown(
+            "**Motifs matched significantly (q < 0.05), by relative filter frequency** (paper Table 3)"
+        )
         st.dataframe(res["table"], hide_index=True, width="stretch")
         ui.download(res["table"], "grenimja_protein_motif_table.csv", "Download motif table")
         st.markdown("**Best match of every compared filter**")
         st.dataframe(res["matches"], hide_index=True, width="stretch")
         ui.download(res["matches"], "grenimja_protein_filter_matches.csv", "Download filter matches")
         for r in res["matches"].head(3).itertuples():
-            st.image(logo_png(res["ppms"][r.filter], AA, f"filter {r.filter}: {r.prosite_id} (q = {r.q_value:.2g})"))
+            st.image(
+                logo_png(
+                    res["ppms"][r.filter], AA, f"filter {r.filter}: {r.prosite_id} (q = {r.q_value:.2g})"
+                )
+            )
 with tab2:
     res = _dna(b.name)
     st.markdown("**Two most frequent bases per active DNA filter** (paper Table 4)")
@@ -81,14 +89,23 @@ with tab3:
     try:
         hits = blast_identity({tf: seqs[tf]}, {names[j]: seqs[names[j]] for j in nb}, evalue=1e-5)
         ident = dict(zip(hits.get("subject", []), hits.get("pident", []), strict=True))
-        table = [{"rank": r + 1, "neighbour": names[j], "blast_identity_pct": ident.get(names[j], 0.0),
-                  "homologous": names[j] in ident, "seen_in_training": names[j] in set(b.training_tfs)}
-                 for r, j in enumerate(nb)]
+        table = [
+            {
+                "rank": r + 1,
+                "neighbour": names[j],
+                "blast_identity_pct": ident.get(names[j], 0.0),
+                "homologous": names[j] in ident,
+                "seen_in_training": names[j] in set(b.training_tfs),
+            }
+            for r, j in enumerate(nb)
+        ]
         import pandas as pd
 
         table = pd.DataFrame(table)
-        st.markdown(f"**{table['homologous'].mean():.0%}** of {tf}'s {k} nearest TFs in latent space are BLAST "
-                    "homologs (e-value < 1e-5).")
+        st.markdown(
+            f"**{table['homologous'].mean():.0%}** of {tf}'s {k} nearest TFs in latent space are BLAST "
+            "homologs (e-value < 1e-5)."
+        )
         st.dataframe(table, hide_index=True, width="stretch")
         ui.download(table, f"grenimja_neighbours_{tf}.csv", "Download neighbours")
     except GrenimjaError as exc:

@@ -10,8 +10,10 @@ from grenimja.fasta import validate_records
 
 st.title("Predict regulation")
 b = ui.pick_model()
-st.caption(f"Model `{b.name}` reads proteins up to {b.model.cfg.protein_len} aa and the last "
-           f"{b.model.cfg.promoter_len} bp of each promoter (minimum {b.min_promoter_bp} bp).")
+st.caption(
+    f"Model `{b.name}` reads proteins up to {b.model.cfg.protein_len} aa and the last "
+    f"{b.model.cfg.promoter_len} bp of each promoter (minimum {b.min_promoter_bp} bp)."
+)
 
 src = st.radio("Input", ["Upload / paste FASTA", "Pick from catalogue"], horizontal=True)
 table, problems, notes = None, [], []
@@ -35,8 +37,9 @@ else:
         st.error(f"The catalogue is not available: {b.catalogue_error}")
         st.stop()
     tfs = st.multiselect("TFs", b.catalogue.tfs["tf"].tolist(), default=["SOX2"], max_selections=20)
-    genes = st.multiselect("Genes", b.catalogue.genes["gene"].tolist(), default=["NANOG", "GAPDH"],
-                           max_selections=200)
+    genes = st.multiselect(
+        "Genes", b.catalogue.genes["gene"].tolist(), default=["NANOG", "GAPDH"], max_selections=200
+    )
     if st.button("Predict", type="primary", key="go_cat") and tfs and genes:
         t, g = catalogue_records(b, tfs, genes)
         table = score_records(b, t, g)
@@ -49,16 +52,35 @@ if table is not None:
     if table.empty:
         st.error("No pair could be scored: fix the records above.")
     else:
-        st.success(f"Scored {len(table)} pair(s)" + (f"; {len(problems)} record(s) skipped" if problems else ""))
+        st.success(
+            f"Scored {len(table)} pair(s)" + (f"; {len(problems)} record(s) skipped" if problems else "")
+        )
         for tf, grp in table.groupby("tf", sort=False):
             s = grp.iloc[0]
             ident = "" if s["identity_to_nearest"] is None else f" (identity {s['identity_to_nearest']:.0%})"
-            st.markdown(f"**{tf}**: {s['tf_status']}; nearest training TF **{s['nearest_training_tf']}**{ident}")
-        st.dataframe(table, width="stretch", hide_index=True,
-                     column_config={"probability": st.column_config.ProgressColumn(
-                         "probability", min_value=0.0, max_value=1.0, format="%.3f")})
+            st.markdown(
+                f"**{tf}**: {s['tf_status']}; nearest training TF **{s['nearest_training_tf']}**{ident}"
+            )
+        st.dataframe(
+            table,
+            width="stretch",
+            hide_index=True,
+            column_config={
+                "probability": st.column_config.ProgressColumn(
+                    "probability", min_value=0.0, max_value=1.0, format="%.3f"
+                )
+            },
+        )
         ui.download(table, "grenimja_predictions.csv")
         if table["tf"].nunique() > 1 and table["gene"].nunique() > 1:
             mat = table.pivot(index="tf", columns="gene", values="probability")
-            st.plotly_chart(px.imshow(mat, zmin=0, zmax=1, color_continuous_scale="Viridis",
-                                      labels={"color": "P(regulates)"}, aspect="auto"))
+            st.plotly_chart(
+                px.imshow(
+                    mat,
+                    zmin=0,
+                    zmax=1,
+                    color_continuous_scale="Viridis",
+                    labels={"color": "P(regulates)"},
+                    aspect="auto",
+                )
+            )

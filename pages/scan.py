@@ -25,7 +25,9 @@ b = ui.pick_model()
 if b.catalogue is None:
     st.error(f"The genome scan needs the promoter catalogue: {b.catalogue_error}")
     st.stop()
-st.caption(f"Scores one TF against all {len(b.catalogue.genes):,} EPDnew promoters with each promoter encoded once.")
+st.caption(
+    f"Scores one TF against all {len(b.catalogue.genes):,} EPDnew promoters with each promoter encoded once."
+)
 
 src = st.radio("TF", ["Pick from catalogue", "Upload / paste protein FASTA"], horizontal=True)
 name, protein = None, None
@@ -59,21 +61,40 @@ if "scan" in st.session_state:
     res = res.assign(known_target=res["gene"].isin(known))
     st.subheader(f"{name}: ranked targets")
     top = st.slider("Show top", 10, 1000, 100, step=10)
-    st.dataframe(res.head(top), width="stretch", hide_index=True,
-                 column_config={"probability": st.column_config.ProgressColumn(
-                     "probability", min_value=0.0, max_value=1.0, format="%.3f")})
+    st.dataframe(
+        res.head(top),
+        width="stretch",
+        hide_index=True,
+        column_config={
+            "probability": st.column_config.ProgressColumn(
+                "probability", min_value=0.0, max_value=1.0, format="%.3f"
+            )
+        },
+    )
     ui.download(res, f"grenimja_scan_{name}.csv", "Download all scores (CSV)")
     fig = go.Figure()
-    fig.add_histogram(x=res.loc[~res.known_target, "probability"], name="other genes", opacity=0.6,
-                      histnorm="probability density", nbinsx=50)
+    fig.add_histogram(
+        x=res.loc[~res.known_target, "probability"],
+        name="other genes",
+        opacity=0.6,
+        histnorm="probability density",
+        nbinsx=50,
+    )
     if known:
-        fig.add_histogram(x=res.loc[res.known_target, "probability"], name="DoRothEA A-D targets", opacity=0.6,
-                          histnorm="probability density", nbinsx=50)
+        fig.add_histogram(
+            x=res.loc[res.known_target, "probability"],
+            name="DoRothEA A-D targets",
+            opacity=0.6,
+            histnorm="probability density",
+            nbinsx=50,
+        )
     fig.update_layout(barmode="overlay", xaxis_title="P(regulates)", yaxis_title="density", height=350)
     st.plotly_chart(fig)
     if known:
-        st.markdown(f"**{len(known & set(res.gene)):,}** DoRothEA A-D targets of {name} among the promoters. "
-                    "Precision of the top-k against them:")
+        st.markdown(
+            f"**{len(known & set(res.gene)):,}** DoRothEA A-D targets of {name} among the promoters. "
+            "Precision of the top-k against them:"
+        )
         pk = precision_at_k(res["gene"].tolist(), known)
         st.dataframe(pk, hide_index=True)
         ui.download(pk, f"grenimja_scan_{name}_precision.csv", "Download precision table")

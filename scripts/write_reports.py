@@ -17,25 +17,31 @@ RES = ROOT / "results"
 
 def _metrics_line(name: str, m: dict) -> str:
     p, t = m["pooled"], m["per_tf_mean"]
-    return (f"| {name} | {p['n']:,} / {m['n_tfs']} | {p['accuracy']:.3f} | {p['auroc']:.3f} | {p['aupr']:.3f} | "
-            f"{p['f1']:.3f} | {p['mcc']:.3f} | {t['accuracy']:.3f} | {t['auroc']:.3f} | {t['aupr']:.3f} |")
+    return (
+        f"| {name} | {p['n']:,} / {m['n_tfs']} | {p['accuracy']:.3f} | {p['auroc']:.3f} | {p['aupr']:.3f} | "
+        f"{p['f1']:.3f} | {p['mcc']:.3f} | {t['accuracy']:.3f} | {t['auroc']:.3f} | {t['aupr']:.3f} |"
+    )
 
 
 def main() -> None:
     rep = json.loads((ROOT / "datasets" / "v1" / "report.json").read_text())
     c = rep["counts"]
-    lines = ["# Bundled models", "",
-             "Two GReNIMJA models trained on CPU (2 cores) on dataset build `datasets/v1` "
-             "(`grenimja data build --out datasets/v1`, seed 0; rebuild it to reproduce: the build is deterministic).",
-             "",
-             f"- Data: DoRothEA A-D + ENCODE ChIP-seq 2015 (hg19 sets): {c['positives']:,} positive and "
-             f"{c['negatives']:,} negative pairs, {c['tfs']} TFs with full-length proteins, "
-             f"{c['genes_in_pairs']:,} genes with an EPDnew hg38 primary promoter (60 bp, -49..+10; no genome FASTA "
-             "was available offline for the paper's 1000 bp windows).",
-             "- Embeddings: `embeddings.npz`, skip-gram word2vec (gensim) of protein 4-mers (100-d) and DNA 5-mers "
-             "(50-d), window 10, 10 epochs, on all 656 human TF proteins and 16,444 promoters; frozen in the models.",
-             "- `unknown.pt`: trained on the TF-disjoint `unknown` split (use it for TFs not in its training set); "
-             "`known.pt`: trained on the pair-level `known` split.", ""]
+    lines = [
+        "# Bundled models",
+        "",
+        "Two GReNIMJA models trained on CPU (2 cores) on dataset build `datasets/v1` "
+        "(`grenimja data build --out datasets/v1`, seed 0; rebuild it to reproduce: the build is deterministic).",
+        "",
+        f"- Data: DoRothEA A-D + ENCODE ChIP-seq 2015 (hg19 sets): {c['positives']:,} positive and "
+        f"{c['negatives']:,} negative pairs, {c['tfs']} TFs with full-length proteins, "
+        f"{c['genes_in_pairs']:,} genes with an EPDnew hg38 primary promoter (60 bp, -49..+10; no genome FASTA "
+        "was available offline for the paper's 1000 bp windows).",
+        "- Embeddings: `embeddings.npz`, skip-gram word2vec (gensim) of protein 4-mers (100-d) and DNA 5-mers "
+        "(50-d), window 10, 10 epochs, on all 656 human TF proteins and 16,444 promoters; frozen in the models.",
+        "- `unknown.pt`: trained on the TF-disjoint `unknown` split (use it for TFs not in its training set); "
+        "`known.pt`: trained on the pair-level `known` split.",
+        "",
+    ]
     for name in ("unknown", "known"):
         f = ROOT / "models" / f"{name}.pt"
         if not f.is_file():
@@ -46,76 +52,105 @@ def main() -> None:
         tr = meta["train"]
         best = min(hist, key=lambda h: h["valid_loss"])
         secs = sum(h["seconds"] for h in hist)
-        lines += [f"## `{name}.pt`", "",
-                  f"- Training: Adam lr {tr['lr']}, batch {tr['batch_size']} ({tr['tfs_per_batch']} TFs per batch), "
-                  f"{tr['pairs_per_epoch']:,} random training pairs per epoch (seeded), early stopping on validation "
-                  f"loss (patience {tr['patience']}); {len(hist)} epochs run, {secs / 60:.0f} min on 1 CPU thread; "
-                  f"kept epoch {best['epoch']} (valid loss {best['valid_loss']:.4f}, valid AUROC "
-                  f"{best['valid_auroc']:.3f}). The paper used lr 1e-5 for 100 epochs on a GPU; on CPU lr 1e-3 "
-                  "converges in a few epochs.",
-                  f"- Network: protein conv {cfg['protein_kernel']}x{cfg['protein_dim']} -> {cfg['protein_channels']} "
-                  f"channels stride {cfg['protein_stride']}; DNA conv {cfg['dna_kernel']}x{cfg['dna_dim']} -> "
-                  f"{cfg['dna_channels']} channels stride {cfg['dna_stride']}; max-pool {cfg['pool']} (adapted to "
-                  f"short promoters); common width {cfg['common']}; 2D LSTM hidden {cfg['hidden']}; FC "
-                  f"{cfg['hidden']} -> {cfg['fc_hidden']} -> 1 (paper: 300 / 260 channels, width 190).",
-                  f"- Training TFs: {len(meta['training_tfs'])}.",
-                  "", "| epoch | train loss | valid loss | valid AUROC |", "|---|---|---|---|"]
-        lines += [f"| {h['epoch']} | {h['train_loss']:.4f} | {h['valid_loss']:.4f} | {h['valid_auroc']:.3f} |"
-                  for h in hist]
+        lines += [
+            f"## `{name}.pt`",
+            "",
+            f"- Training: Adam lr {tr['lr']}, batch {tr['batch_size']} ({tr['tfs_per_batch']} TFs per batch), "
+            f"{tr['pairs_per_epoch']:,} random training pairs per epoch (seeded), early stopping on validation "
+            f"loss (patience {tr['patience']}); {len(hist)} epochs run, {secs / 60:.0f} min on 1 CPU thread; "
+            f"kept epoch {best['epoch']} (valid loss {best['valid_loss']:.4f}, valid AUROC "
+            f"{best['valid_auroc']:.3f}). The paper used lr 1e-5 for 100 epochs on a GPU; on CPU lr 1e-3 "
+            "converges in a few epochs.",
+            f"- Network: protein conv {cfg['protein_kernel']}x{cfg['protein_dim']} -> {cfg['protein_channels']} "
+            f"channels stride {cfg['protein_stride']}; DNA conv {cfg['dna_kernel']}x{cfg['dna_dim']} -> "
+            f"{cfg['dna_channels']} channels stride {cfg['dna_stride']}; max-pool {cfg['pool']} (adapted to "
+            f"short promoters); common width {cfg['common']}; 2D LSTM hidden {cfg['hidden']}; FC "
+            f"{cfg['hidden']} -> {cfg['fc_hidden']} -> 1 (paper: 300 / 260 channels, width 190).",
+            f"- Training TFs: {len(meta['training_tfs'])}.",
+            "",
+            "| epoch | train loss | valid loss | valid AUROC |",
+            "|---|---|---|---|",
+        ]
+        lines += [
+            f"| {h['epoch']} | {h['train_loss']:.4f} | {h['valid_loss']:.4f} | {h['valid_auroc']:.3f} |"
+            for h in hist
+        ]
         lines.append("")
-    lines += ["## Test metrics", "",
-              "| model / split | pairs / TFs | Acc | AUROC | AUPR | F1 | MCC | per-TF Acc | per-TF AUROC | per-TF AUPR |",
-              "|---|---|---|---|---|---|---|---|---|---|"]
+    lines += [
+        "## Test metrics",
+        "",
+        "| model / split | pairs / TFs | Acc | AUROC | AUPR | F1 | MCC | per-TF Acc | per-TF AUROC | per-TF AUPR |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for name in ("known", "unknown"):
         f = RES / f"eval_{name}" / "metrics.json"
         if f.is_file():
             lines.append(_metrics_line(f"GReNIMJA, {name} TFs (this repo)", json.loads(f.read_text())))
-    lines += ["| GReNIMJA, known TFs (paper Table 1) | | 0.844 | 0.928 | 0.929 | 0.847 | 0.689 | | | |",
-              "| GReNIMJA, unknown TFs (paper Table 5) | | 0.685 | 0.698 | 0.694 | | | | | |", "",
-              "Baselines on the same splits: `results/README.md`.", ""]
+    lines += [
+        "| GReNIMJA, known TFs (paper Table 1) | | 0.844 | 0.928 | 0.929 | 0.847 | 0.689 | | | |",
+        "| GReNIMJA, unknown TFs (paper Table 5) | | 0.685 | 0.698 | 0.694 | | | | | |",
+        "",
+        "Baselines on the same splits: `results/README.md`.",
+        "",
+    ]
     bench = RES / "bench_model.json"
     if bench.is_file():
         b = json.loads(bench.read_text())
         g = f"grid{b['grid'][0]}x{b['grid'][1]}"
-        lines += ["## Speed (bench/bench_model.py, one run, 2 CPU cores)", "",
-                  f"- Training: {b['train_pairs_per_s_tf_grouped']:,.0f} pairs/s with TF-grouped batches vs "
-                  f"{b['train_pairs_per_s_random']:,.0f} with random batches.",
-                  f"- Inference: cached encoders {b['infer_pairs_per_s_cached']:,.0f} pairs/s vs per-pair "
-                  f"{b['infer_pairs_per_s_per_pair']:,.0f} pairs/s: **{b['cached_speedup']:.1f}x** (target 5x).",
-                  f"- One TF against all {b['scan_promoters']:,} promoters: **{b['scan_seconds_cached_promoters']:.1f} s**"
-                  f" with promoters encoded, {b['scan_seconds_incl_promoter_encoding']:.1f} s including encoding them "
-                  "(target < 20 s).",
-                  f"- 2D LSTM wavefront vs cell-by-cell loop on the model's {b['grid'][0]}x{b['grid'][1]} grid: "
-                  f"{b['lstm_wavefront_speedup_' + g + '_batch1']:.1f}x at batch 1, "
-                  f"{b['lstm_wavefront_speedup_' + g + '_batch64']:.1f}x at batch 64; on the "
-                  f"16x16 grid of a 1000 bp model {b['lstm_wavefront_speedup_grid16x16_batch1']:.1f}x / "
-                  f"{b['lstm_wavefront_speedup_grid16x16_batch64']:.1f}x (target 10x). The wavefront's step count "
-                  f"caps the gain at cells / diagonals = {b['lstm_cells_per_step_' + g + '_batch1']:.1f}"
-                  f" for the 60 bp model and {b['lstm_cells_per_step_grid16x16_batch1']:.1f} for 16x16, before "
-                  "per-step overhead; 10x is out of reach for these grids without a fused kernel.", ""]
+        lines += [
+            "## Speed (bench/bench_model.py, one run, 2 CPU cores)",
+            "",
+            f"- Training: {b['train_pairs_per_s_tf_grouped']:,.0f} pairs/s with TF-grouped batches vs "
+            f"{b['train_pairs_per_s_random']:,.0f} with random batches.",
+            f"- Inference: cached encoders {b['infer_pairs_per_s_cached']:,.0f} pairs/s vs per-pair "
+            f"{b['infer_pairs_per_s_per_pair']:,.0f} pairs/s: **{b['cached_speedup']:.1f}x** (target 5x).",
+            f"- One TF against all {b['scan_promoters']:,} promoters: **{b['scan_seconds_cached_promoters']:.1f} s**"
+            f" with promoters encoded, {b['scan_seconds_incl_promoter_encoding']:.1f} s including encoding them "
+            "(target < 20 s).",
+            f"- 2D LSTM wavefront vs cell-by-cell loop on the model's {b['grid'][0]}x{b['grid'][1]} grid: "
+            f"{b['lstm_wavefront_speedup_' + g + '_batch1']:.1f}x at batch 1, "
+            f"{b['lstm_wavefront_speedup_' + g + '_batch64']:.1f}x at batch 64; on the "
+            f"16x16 grid of a 1000 bp model {b['lstm_wavefront_speedup_grid16x16_batch1']:.1f}x / "
+            f"{b['lstm_wavefront_speedup_grid16x16_batch64']:.1f}x (target 10x). The wavefront's step count "
+            f"caps the gain at cells / diagonals = {b['lstm_cells_per_step_' + g + '_batch1']:.1f}"
+            f" for the 60 bp model and {b['lstm_cells_per_step_grid16x16_batch1']:.1f} for 16x16, before "
+            "per-step overhead; 10x is out of reach for these grids without a fused kernel.",
+            "",
+        ]
     (ROOT / "models" / "MODEL_CARD.md").write_text("\n".join(lines))
 
-    out = ["# Results", "", "All numbers below were measured here on dataset build `datasets/v1` "
-           "(see `models/MODEL_CARD.md`), test parts only; no tuning on the test sets. Tables are written by "
-           "`grenimja benchmark` (Markdown, CSV and JSON beside this file); paper rows are quoted from the paper "
-           "(their data: 697 TFs, 1 kb promoters, GPU training).", "",
-           "Columns: pooled metrics over all test pairs, then the mean over test TFs of per-TF metrics (paper "
-           "Table 2). Threshold 0.5 on each model's probability (the gene prior and homolog baselines are calibrated "
-           "on the validation pairs; PWMScan's p-value cut is tuned on validation with Optuna).", ""]
-    titles = {"known": "Known TFs (pair-level split; paper Table 1 / 2)",
-              "unknown": "Unknown TFs (TF-disjoint split; paper Table 5)",
-              "homology": "Homology-aware split (no held-out TF above 40% identity to a training TF; beyond the paper)"}
+    out = [
+        "# Results",
+        "",
+        "All numbers below were measured here on dataset build `datasets/v1` "
+        "(see `models/MODEL_CARD.md`), test parts only; no tuning on the test sets. Tables are written by "
+        "`grenimja benchmark` (Markdown, CSV and JSON beside this file); paper rows are quoted from the paper "
+        "(their data: 697 TFs, 1 kb promoters, GPU training).",
+        "",
+        "Columns: pooled metrics over all test pairs, then the mean over test TFs of per-TF metrics (paper "
+        "Table 2). Threshold 0.5 on each model's probability (the gene prior and homolog baselines are calibrated "
+        "on the validation pairs; PWMScan's p-value cut is tuned on validation with Optuna).",
+        "",
+    ]
+    titles = {
+        "known": "Known TFs (pair-level split; paper Table 1 / 2)",
+        "unknown": "Unknown TFs (TF-disjoint split; paper Table 5)",
+        "homology": "Homology-aware split (no held-out TF above 40% identity to a training TF; beyond the paper)",
+    }
     for split, title in titles.items():
         f = RES / f"benchmark_{split}.md"
         if f.is_file():
             out += [f"## {title}", "", f.read_text()]
-    out += ["## Reading these tables", "",
-            "- The **gene-degree prior** ignores the TF: it scores a gene by how many training TFs regulate it. "
-            "The paper's negative sampling (random non-targets per TF) makes gene popularity a strong shortcut, so "
-            "any model's pooled AUROC should be read against this row; per-TF AUROC removes most of it.",
-            "- PWMScan only covers TFs with a human JASPAR CORE matrix; GReNIMJA is also shown on that subset.",
-            "- Per-TF deep baselines (DeepRAM / TBiNet / CacPred-style) are not implemented yet (see the issue note).",
-            ""]
+    out += [
+        "## Reading these tables",
+        "",
+        "- The **gene-degree prior** ignores the TF: it scores a gene by how many training TFs regulate it. "
+        "The paper's negative sampling (random non-targets per TF) makes gene popularity a strong shortcut, so "
+        "any model's pooled AUROC should be read against this row; per-TF AUROC removes most of it.",
+        "- PWMScan only covers TFs with a human JASPAR CORE matrix; GReNIMJA is also shown on that subset.",
+        "- Per-TF deep baselines (DeepRAM / TBiNet / CacPred-style) are not implemented yet (see the issue note).",
+        "",
+    ]
     (RES / "README.md").write_text("\n".join(out))
 
 

@@ -55,8 +55,14 @@ def tiny_model_dir(tmp_path_factory, small_dataset, small_embeddings) -> Path:
     ds = load_dataset(small_dataset)
     run = out / "run"
     cfg = cpu_config(protein_channels=16, dna_channels=16, common=16, hidden=16, fc_hidden=32)
-    train(ds, small_embeddings, cfg, TrainConfig(epochs=1, pairs_per_epoch=1500, valid_pairs=500), run,
-          progress=False)
+    train(
+        ds,
+        small_embeddings,
+        cfg,
+        TrainConfig(epochs=1, pairs_per_epoch=1500, valid_pairs=500),
+        run,
+        progress=False,
+    )
     (run / "best.pt").rename(out / "unknown.pt")
     small_embeddings.save(out / "embeddings.npz")
     return out

@@ -45,8 +45,12 @@ def test_predict_page_scores_example_fasta():
 
 def test_predict_page_reports_bad_records_and_scores_the_rest():
     at = _app("pages/predict.py")
-    at.text_area(key="tf_txt").input(">sox2_dna\nACGTACGTACGTACGTACGTACGTAAAA\n>p53frag\nMEEPQSDPSVEPPLSQETFSDLWKLL\n")
-    at.text_area(key="prom_txt").input(">g1\nACGTTGCAACGTTGCAACGTTGCAACGTTG\n>g2\nMEEPQSDPSVEPPLSQETFSDLWKLLPEN\n")
+    at.text_area(key="tf_txt").input(
+        ">sox2_dna\nACGTACGTACGTACGTACGTACGTAAAA\n>p53frag\nMEEPQSDPSVEPPLSQETFSDLWKLL\n"
+    )
+    at.text_area(key="prom_txt").input(
+        ">g1\nACGTTGCAACGTTGCAACGTTGCAACGTTG\n>g2\nMEEPQSDPSVEPPLSQETFSDLWKLLPEN\n"
+    )
     at.button(key="go_fasta").click().run()
     warnings = [w.value for w in at.warning]
     assert any("record 'sox2_dna': looks like DNA" in w for w in warnings)
@@ -87,7 +91,9 @@ def test_scan_page_ranks_all_promoters_with_known_targets():
 def test_scan_page_upload_with_bad_record():
     at = _app("pages/scan.py")
     at.radio[0].set_value("Upload / paste protein FASTA").run()
-    at.text_area(key="scan_tf_txt").input(">bad\nMKV1LL\n>MAX\nMSDNDDIEVESDEEQPRFQSAADKRAHHNALERKRRDHIKDSFHSLRDSV\n").run()
+    at.text_area(key="scan_tf_txt").input(
+        ">bad\nMKV1LL\n>MAX\nMSDNDDIEVESDEEQPRFQSAADKRAHHNALERKRRDHIKDSFHSLRDSV\n"
+    ).run()
     assert "'1' at position 4" in at.warning[0].value
     at.button[-1].click().run()
     assert not at.exception

@@ -29,8 +29,14 @@ def _flipped_test_labels(ds):
 
 
 def _suite(emb):
-    return [GeneDegreePrior(), NearestHomolog(), FeatureBaseline("lr", emb, 5000), FeatureBaseline("svm", emb, 5000),
-            FeatureBaseline("xgb", emb, 5000), PWMScan(n_background=200, n_trials=10)]
+    return [
+        GeneDegreePrior(),
+        NearestHomolog(),
+        FeatureBaseline("lr", emb, 5000),
+        FeatureBaseline("svm", emb, 5000),
+        FeatureBaseline("xgb", emb, 5000),
+        PWMScan(n_background=200, n_trials=10),
+    ]
 
 
 @pytest.mark.parametrize("k", range(6))
@@ -55,8 +61,16 @@ def test_gene_prior_is_the_fraction_of_training_tfs():
 
     from grenimja.dataset import Dataset
 
-    pairs = pd.DataFrame({"tf": list("aabbc"), "gene": ["g0", "g1", "g0", "g1", "g0"], "label": [1, 0, 1, 1, 0],
-                          "split_unknown": ["train"] * 4 + ["test"], "tf_i": [0, 0, 1, 1, 2], "gene_i": [0, 1, 0, 1, 0]})
+    pairs = pd.DataFrame(
+        {
+            "tf": list("aabbc"),
+            "gene": ["g0", "g1", "g0", "g1", "g0"],
+            "label": [1, 0, 1, 1, 0],
+            "split_unknown": ["train"] * 4 + ["test"],
+            "tf_i": [0, 0, 1, 1, 2],
+            "gene_i": [0, 1, 0, 1, 0],
+        }
+    )
     ds = Dataset(None, pd.DataFrame({"tf": list("abc")}), pd.DataFrame({"gene": ["g0", "g1"]}), pairs, {})
     prior = GeneDegreePrior().fit(ds, "unknown")
     assert prior.raw(pairs).tolist() == [1.0, 0.5, 1.0, 0.5, 1.0]
@@ -86,8 +100,14 @@ def test_tfidf_embedding_weights_rare_kmers_more():
 
 
 def test_benchmark_table_has_every_model_and_the_paper_rows(ds, small_embeddings):
-    df = run_benchmark(ds, "unknown", small_embeddings, np.full(len(ds.split("unknown", "test")), 0.5),
-                       _suite(small_embeddings)[:2], progress=False)
+    df = run_benchmark(
+        ds,
+        "unknown",
+        small_embeddings,
+        np.full(len(ds.split("unknown", "test")), 0.5),
+        _suite(small_embeddings)[:2],
+        progress=False,
+    )
     assert df["model"].tolist() == ["GReNIMJA (this repo)", "gene-degree prior", "nearest homolog"]
     md = to_markdown(df, "unknown")
     assert "GReNIMJA (paper) |  |  | 0.685 | 0.698 | 0.694" in md

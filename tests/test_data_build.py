@@ -35,8 +35,14 @@ def test_report_accounts_for_every_source_row(small_dataset):
     raw = rep["per_source"]["dorothea"]["raw_rows"]
     mapped = rep["per_source"]["dorothea"]["mapped_rows"]
     assert raw == 309_009  # DoRothEA A-D rows, as the data README says
-    assert raw == mapped + d["unmapped_tf_name"] + d["unmapped_gene_name"] + d["tf_without_protein_sequence"] \
+    assert (
+        raw
+        == mapped
+        + d["unmapped_tf_name"]
+        + d["unmapped_gene_name"]
+        + d["tf_without_protein_sequence"]
         + d["gene_without_promoter"]
+    )
     ds = load_dataset(small_dataset)
     assert rep["counts"]["positives"] == int(ds.pairs["label"].sum())
     assert rep["counts"]["tfs"] == 24 == ds.pairs["tf"].nunique()
@@ -107,13 +113,21 @@ def test_genome_path_reproduces_epdnew_sequences_on_synthetic_genome(tmp_path, d
     """Plant the real EPDnew 60 bp sequences at their BED coordinates in a random genome and cut them back."""
     bed = read_epd_bed(data_dir)
     bed = bed[(bed.chrom == "chr1") & bed.name.str.endswith("_1")].sort_values("start").head(40)
-    seqs = pd.read_csv(data_file("promoters/epdnew006_hg38_core_promoters.tsv", data_dir), sep="\t",
-                       header=None, names=["name", "seq"]).set_index("name")["seq"].str.upper()
+    seqs = (
+        pd.read_csv(
+            data_file("promoters/epdnew006_hg38_core_promoters.tsv", data_dir),
+            sep="\t",
+            header=None,
+            names=["name", "seq"],
+        )
+        .set_index("name")["seq"]
+        .str.upper()
+    )
     rng = random.Random(0)
     genome = [rng.choice("ACGT") for _ in range(int(bed.end.max()) + 2000)]
     for r in bed.itertuples():
         s = seqs[r.name]
-        genome[r.start:r.end] = list(s if r.strand == "+" else reverse_complement(s))
+        genome[r.start : r.end] = list(s if r.strand == "+" else reverse_complement(s))
     fa = tmp_path / "genome.fa"
     fa.write_text(">chr1\n" + "".join(genome) + "\n")
     m = load_mapper(data_dir)
@@ -128,16 +142,35 @@ def test_genome_path_reproduces_epdnew_sequences_on_synthetic_genome(tmp_path, d
     r = bed.iloc[-1]
     g = "".join(genome)
     tss = r.start + 49 if r.strand == "+" else r.end - 50
-    want = g[tss - 1000:tss] if r.strand == "+" else reverse_complement(g[tss + 1:tss + 1001])
+    want = g[tss - 1000 : tss] if r.strand == "+" else reverse_complement(g[tss + 1 : tss + 1001])
     assert full.set_index("gene").loc[m.map(r["name"].rsplit("_", 1)[0]), "promoter"] == want
 
 
 def test_build_is_deterministic_and_cli_matches_api(tmp_path, data_dir):
     cfg = BuildConfig(sources=("dorothea",), max_tfs=8, seed=1)
     build_dataset(tmp_path / "a", cfg, data_dir, progress=False)
-    r = subprocess.run([sys.executable, "-m", "grenimja", "data", "build", "--data-dir", str(data_dir), "--out",
-                        str(tmp_path / "b"), "--sources", "dorothea", "--max-tfs", "8", "--seed", "1"],
-                       capture_output=True, text=True, check=True)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "grenimja",
+            "data",
+            "build",
+            "--data-dir",
+            str(data_dir),
+            "--out",
+            str(tmp_path / "b"),
+            "--sources",
+            "dorothea",
+            "--max-tfs",
+            "8",
+            "--seed",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "pairs" in r.stdout and "dropped" in r.stdout
     sums_a = (tmp_path / "a" / "SHA256SUMS").read_text().replace(str(tmp_path / "a"), "")
     sums_b = (tmp_path / "b" / "SHA256SUMS").read_text().replace(str(tmp_path / "b"), "")
@@ -174,8 +207,21 @@ def test_missing_and_corrupt_data_files_give_clear_errors(tmp_path, data_dir):
 
 
 def test_cli_reports_missing_data_dir_without_traceback(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "grenimja", "data", "build", "--data-dir", str(tmp_path / "x"),
-                        "--out", str(tmp_path / "o")], capture_output=True, text=True)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "grenimja",
+            "data",
+            "build",
+            "--data-dir",
+            str(tmp_path / "x"),
+            "--out",
+            str(tmp_path / "o"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 2
     assert "error: data directory" in r.stderr and "Traceback" not in r.stderr
 

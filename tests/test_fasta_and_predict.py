@@ -38,7 +38,9 @@ def test_protein_errors_name_record_and_position():
 
 
 def test_dna_errors_name_record_and_position():
-    with pytest.raises(SequenceError, match=r"record 'g1': looks like a protein sequence \('M' at position 1\)"):
+    with pytest.raises(
+        SequenceError, match=r"record 'g1': looks like a protein sequence \('M' at position 1\)"
+    ):
         check_dna(Record("g1", "MEEPQSDPSVEPPLSQETFSDLWKLL"))
     with pytest.raises(SequenceError, match=r"'N' at position 3 is an ambiguous base"):
         check_dna(Record("g2", "ACNTTT"))
@@ -99,15 +101,48 @@ def test_cli_predict_and_scan(tmp_path, tiny_model_dir):
     tf.write_text(SOX2)
     prom = tmp_path / "p.fa"
     prom.write_text(PROMS)
-    r = subprocess.run([sys.executable, "-m", "grenimja", "predict", "--tf", str(tf), "--promoters", str(prom),
-                        "--model-dir", str(tiny_model_dir)], capture_output=True, text=True, check=True)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "grenimja",
+            "predict",
+            "--tf",
+            str(tf),
+            "--promoters",
+            str(prom),
+            "--model-dir",
+            str(tiny_model_dir),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     lines = r.stdout.strip().splitlines()
     assert lines[0].startswith("tf\tgene\tprobability") and len(lines) == 7
-    r = subprocess.run([sys.executable, "-m", "grenimja", "scan", "--tf", str(tf), "--top", "5",
-                        "--model-dir", str(tiny_model_dir)], capture_output=True, text=True, check=True)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "grenimja",
+            "scan",
+            "--tf",
+            str(tf),
+            "--top",
+            "5",
+            "--model-dir",
+            str(tiny_model_dir),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert len(r.stdout.strip().splitlines()) == 6
     bad = tmp_path / "bad.fa"
     bad.write_text("not fasta")
-    r = subprocess.run([sys.executable, "-m", "grenimja", "scan", "--tf", str(bad), "--model-dir",
-                        str(tiny_model_dir)], capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "grenimja", "scan", "--tf", str(bad), "--model-dir", str(tiny_model_dir)],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 2 and "malformed FASTA" in r.stderr and "Traceback" not in r.stderr

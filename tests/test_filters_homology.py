@@ -18,7 +18,9 @@ from grenimja.model.network import SeqEncoder
 
 from .conftest import REPO
 
-needs_blast = pytest.mark.skipif(not shutil.which("blastp"), reason="ncbi-blast+ not installed (.ci/run installs it)")
+needs_blast = pytest.mark.skipif(
+    not shutil.which("blastp"), reason="ncbi-blast+ not installed (.ci/run installs it)"
+)
 
 
 def test_prosite_pattern_to_ppm():
@@ -33,7 +35,9 @@ def test_prosite_pattern_to_ppm():
 
 def test_planted_motif_is_recovered_by_the_filter_analysis():
     emb = onehot_embeddings()
-    enc = SeqEncoder(emb.protein_vectors, 60, kernel=5, channels=2, stride=1, pool=1, min_grid=1, dropout=0, common=2)
+    enc = SeqEncoder(
+        emb.protein_vectors, 60, kernel=5, channels=2, stride=1, pool=1, min_grid=1, dropout=0, common=2
+    )
     motif = "CWHKC"
     with torch.no_grad():
         enc.conv.weight.zero_()
@@ -46,7 +50,7 @@ def test_planted_motif_is_recovered_by_the_filter_analysis():
         s = "".join(rng.choice(list("ADEFGILMNPQRSTVY"), 60))
         if i % 2 == 0:
             p = int(rng.integers(0, 55))
-            s = s[:p] + motif + s[p + 5:]
+            s = s[:p] + motif + s[p + 5 :]
         seqs.append(s)
     tok = emb.protein_vocab.encode(seqs, 60, "left")
     ppms, n = filter_ppms(enc, tok, seqs, k=1, alphabet=AA, length=60)
@@ -57,8 +61,11 @@ def test_planted_motif_is_recovered_by_the_filter_analysis():
 
 def test_tomtom_finds_a_prosite_pattern_inserted_into_a_pwm(data_dir):
     pros = read_prosite(data_dir)
-    hit = pros[pros["id"] == "ZINC_FINGER_C2H2_1"].iloc[0] if (pros["id"] == "ZINC_FINGER_C2H2_1").any() \
+    hit = (
+        pros[pros["id"] == "ZINC_FINGER_C2H2_1"].iloc[0]
+        if (pros["id"] == "ZINC_FINGER_C2H2_1").any()
         else pros.iloc[100]
+    )
     rng = np.random.default_rng(1)
     flank = rng.dirichlet(np.ones(20), size=4).T
     query = np.hstack([flank, hit["ppm"], flank])
@@ -93,8 +100,10 @@ def test_blast_flags_homologous_latent_neighbours(data_dir):
 
 def test_meme_protein_database_is_read(tmp_path):
     rows = "\n".join(" ".join("1.0" if a == c else "0.0" for a in AA) for c in "CWHKC")
-    (tmp_path / "m.meme").write_text(f"MEME version 4\n\nALPHABET= {AA}\n\nMOTIF ZF1 zinc\nletter-probability matrix: "
-                                     f"alength= 20 w= 5\n{rows}\n")
+    (tmp_path / "m.meme").write_text(
+        f"MEME version 4\n\nALPHABET= {AA}\n\nMOTIF ZF1 zinc\nletter-probability matrix: "
+        f"alength= 20 w= 5\n{rows}\n"
+    )
     df = read_meme_protein(tmp_path / "m.meme")
     assert df["id"].tolist() == ["ZF1"] and df["ppm"].iloc[0].shape == (20, 5)
     assert df["ppm"].iloc[0][AA.index("W"), 1] == 1.0

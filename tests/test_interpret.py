@@ -45,8 +45,11 @@ def test_pick_genes_balances_cpg(small_dataset):
 def test_latent_tsne_gives_one_point_per_pair(small_dataset, small_embeddings):
     ds = load_dataset(small_dataset)
     torch.manual_seed(0)
-    m = GReNIMJA(cpu_config(protein_channels=8, dna_channels=8, common=8, hidden=8, fc_hidden=140),
-                 small_embeddings.protein_vectors, small_embeddings.dna_vectors).eval()
+    m = GReNIMJA(
+        cpu_config(protein_channels=8, dna_channels=8, common=8, hidden=8, fc_hidden=140),
+        small_embeddings.protein_vectors,
+        small_embeddings.dna_vectors,
+    ).eval()
     t, g = tokens_for(m, small_embeddings, ds.tfs["protein"].tolist()[:3], ds.genes["promoter"].tolist()[:20])
     ti, gi = pair_grid([0, 1, 2], list(range(20)))
     df = latent_tsne(m, t, g, ti, gi)
@@ -74,9 +77,28 @@ def test_cli_adjacency_compares_grenimja_with_baselines(tmp_path, small_dataset,
 
     import pandas as pd
 
-    r = subprocess.run([sys.executable, "-m", "grenimja", "interpret", "adjacency", "--dataset", str(small_dataset),
-                        "--model-dir", str(tiny_model_dir), "--n-tfs", "2", "--n-genes", "20", "--out",
-                        str(tmp_path)], capture_output=True, text=True, check=True)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "grenimja",
+            "interpret",
+            "adjacency",
+            "--dataset",
+            str(small_dataset),
+            "--model-dir",
+            str(tiny_model_dir),
+            "--n-tfs",
+            "2",
+            "--n-genes",
+            "20",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     table = pd.read_csv(tmp_path / "adjacency_contrast.csv")
     assert table["model"].tolist() == ["GReNIMJA", "gene-degree prior", "XGBoost"]
     assert table["auc_cpg_over_other"].between(0, 1).all()

@@ -56,8 +56,14 @@ def test_pooling_adapts_so_short_promoters_give_a_grid():
         assert model.tf_encoder.out_len == 16  # 1024 aa, kernel 30, stride 4, pool 15 as the paper
         t, g = tokens_for(model, emb, ["MKV" * 50], ["ACGT" * 20])
         assert model(t, g).shape == (1,)
-    assert GReNIMJA(cpu_config(promoter_len=1000, protein_k=1, dna_k=1, protein_dim=20, dna_dim=4),
-                    emb.protein_vectors, emb.dna_vectors).gene_encoder.out_len == 16
+    assert (
+        GReNIMJA(
+            cpu_config(promoter_len=1000, protein_k=1, dna_k=1, protein_dim=20, dna_dim=4),
+            emb.protein_vectors,
+            emb.dna_vectors,
+        ).gene_encoder.out_len
+        == 16
+    )
 
 
 def test_vocab_encodes_left_for_proteins_right_for_promoters():
@@ -74,13 +80,15 @@ def test_cached_scoring_equals_per_pair_and_scan(small_dataset, small_embeddings
     torch.manual_seed(0)
     cfg = cpu_config(protein_channels=16, dna_channels=16, common=16, hidden=16)
     model = GReNIMJA(cfg, small_embeddings.protein_vectors, small_embeddings.dna_vectors).eval()
-    t, g = tokens_for(model, small_embeddings, ds.tfs["protein"].tolist(), ds.genes["promoter"].tolist()[:300])
+    t, g = tokens_for(
+        model, small_embeddings, ds.tfs["protein"].tolist(), ds.genes["promoter"].tolist()[:300]
+    )
     rng = np.random.default_rng(0)
     ti, gi = rng.integers(0, len(t), 200), rng.integers(0, 300, 200)
     a = score_cached(model, t, g, ti, gi)
     b = score_per_pair(model, t, g, ti, gi)
     assert np.allclose(a, b, atol=1e-5)
-    cache = torch.cat([model.encode_gene(g[i:i + 100]) for i in range(0, 300, 100)]).detach()
+    cache = torch.cat([model.encode_gene(g[i : i + 100]) for i in range(0, 300, 100)]).detach()
     s = scan_tf(model, t[:1], cache)
     assert np.allclose(s, score_cached(model, t, g, np.zeros(300, int), np.arange(300)), atol=1e-5)
 
@@ -122,8 +130,12 @@ def test_model_file_round_trip_and_mismatch_errors(tmp_path, small_embeddings):
     t, g = tokens_for(model, small_embeddings, ["MKVLA" * 40], ["ACGTAC" * 12])
     assert torch.allclose(model(t, g), loaded(t, g))
 
-    other = Embeddings(Vocab(small_embeddings.protein_vocab.tokens[:-1], 4), small_embeddings.protein_vectors[:-1],
-                       small_embeddings.dna_vocab, small_embeddings.dna_vectors)
+    other = Embeddings(
+        Vocab(small_embeddings.protein_vocab.tokens[:-1], 4),
+        small_embeddings.protein_vectors[:-1],
+        small_embeddings.dna_vocab,
+        small_embeddings.dna_vectors,
+    )
     with pytest.raises(ModelFileError, match="different protein k-mer vocabulary"):
         load_model(tmp_path / "m.pt", other)
 
