@@ -56,6 +56,7 @@ def main() -> None:
     ap.add_argument("--model", default="unknown")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--pairs", type=int, default=4000)
+    ap.add_argument("--out", default=None, help="also write the figures as JSON here")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     b = load_bundle(name=a.model)
@@ -101,6 +102,10 @@ def main() -> None:
     for k, v in out.items():
         print(f"{k:<{width}}  {v:,.2f}" if isinstance(v, float) else f"{k:<{width}}  {v}")
     print(json.dumps(out))
+    if a.out:
+        with open(a.out, "w") as fh:
+            json.dump(out, fh, indent=1)
+            fh.write("\n")
 
 
 if __name__ == "__main__":

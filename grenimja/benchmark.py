@@ -31,7 +31,7 @@ def baseline_suite(emb, quick: bool = False, split: str = "unknown") -> list:
     from grenimja.baselines.simple import GeneDegreePrior, NearestHomolog
 
     n = 20_000 if quick else 200_000
-    return [
+    suite = [
         GeneDegreePrior(),
         NearestHomolog(),
         FeatureBaseline("lr", emb, n),
@@ -39,6 +39,13 @@ def baseline_suite(emb, quick: bool = False, split: str = "unknown") -> list:
         FeatureBaseline("xgb", emb, n),
         PWMScan(n_background=300 if quick else 2000),
     ]
+    if split == "known":  # per-TF models cannot score TFs they were not trained on
+        from grenimja.baselines.pertf import PerTFDeep
+
+        suite += [
+            PerTFDeep(arch, n_tfs=4 if quick else 12, epochs=3 if quick else 10) for arch in PerTFDeep.NAMES
+        ]
+    return suite
 
 
 def _row(name: str, test: pd.DataFrame, score: np.ndarray, note: str = "") -> dict:

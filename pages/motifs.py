@@ -3,6 +3,7 @@
 import tempfile
 
 import numpy as np
+import pandas as pd
 import plotly.express as px
 import streamlit as st
 
@@ -51,7 +52,7 @@ with tab1:
     )
     top = st.slider("Most active filters to compare", 5, b.model.cfg.protein_channels, 20)
     meme = st.file_uploader("Optional: another protein motif database (MEME format)", type=["meme", "txt"])
-    if st.button("Compare filters", type="primary"):
+    if st.button("Compare filters", type="primary", key="go_prot"):
         try:
             st.session_state["motifs"] = _protein(b.name, top, meme.getvalue() if meme else None)
         except GrenimjaError as exc:
@@ -73,40 +74,49 @@ with tab1:
                 )
             )
 with tab2:
-    res = _dna(b.name)
-    st.markdown("**Two most frequent bases per active DNA filter** (paper Table 4)")
-    st.plotly_chart(px.bar(res["top2"], x="pair", y="frequency", height=300))
-    ui.download(res["top2"], "grenimja_dna_top2.csv", "Download base-pair table")
-    best = int(np.argmax(res["n_active"]))
-    st.image(logo_png(res["ppms"][best], DNA, f"most active DNA filter ({best})"))
+    if st.button("Analyse DNA filters", key="go_dna"):
+        st.session_state["dna"] = _dna(b.name)
+    if "dna" in st.session_state:
+        res = st.session_state["dna"]
+        st.markdown("**Two most frequent bases per active DNA filter** (paper Table 4)")
+        st.plotly_chart(px.bar(res["top2"], x="pair", y="frequency", height=300))
+        ui.download(res["top2"], "grenimja_dna_top2.csv", "Download base-pair table")
+        best = int(np.argmax(res["n_active"]))
+        st.image(logo_png(res["ppms"][best], DNA, f"most active DNA filter ({best})"))
 with tab3:
-    names, vecs = _latent(b.name)
-    tf = st.selectbox("TF", names, index=names.index("MAX") if "MAX" in names else 0)
+    tfs = b.catalogue.tfs["tf"].tolist()
+    tf = st.selectbox("TF", tfs, index=tfs.index("MAX") if "MAX" in tfs else 0)
     k = st.slider("Neighbours", 3, 20, 10)
-    i = names.index(tf)
-    nb = latent_neighbours(vecs, k)[i]
-    seqs = b.catalogue.tfs.set_index("tf")["protein"]
-    try:
-        hits = blast_identity({tf: seqs[tf]}, {names[j]: seqs[names[j]] for j in nb}, evalue=1e-5)
-        ident = dict(zip(hits.get("subject", []), hits.get("pident", []), strict=True))
-        table = [
-            {
-                "rank": r + 1,
-                "neighbour": names[j],
-                "blast_identity_pct": ident.get(names[j], 0.0),
-                "homologous": names[j] in ident,
-                "seen_in_training": names[j] in set(b.training_tfs),
-            }
-            for r, j in enumerate(nb)
-        ]
-        import pandas as pd
-
-        table = pd.DataFrame(table)
+    if st.button("Find latent neighbours", key="go_nb"):
+        names, vecs = _latent(b.name)
+        nb = latent_neighbours(vecs, k)[names.index(tf)]
+        seqs = b.catalogue.tfs.set_index("tf")["protein"]
+        try:
+            hits = blast_identity({tf: seqs[tf]}, {names[j]: seqs[names[j]] for j in nb}, evalue=1e-5)
+            ident = dict(zip(hits.get("subject", []), hits.get("pident", []), strict=True))
+            st.session_state["nb"] = (
+                tf,
+                k,
+                pd.DataFrame(
+                    [
+                        {
+                            "rank": r + 1,
+                            "neighbour": names[j],
+                            "blast_identity_pct": ident.get(names[j], 0.0),
+                            "homologous": names[j] in ident,
+                            "seen_in_training": names[j] in set(b.training_tfs),
+                        }
+                        for r, j in enumerate(nb)
+                    ]
+                ),
+            )
+        except GrenimjaError as exc:
+            st.error(str(exc))
+    if "nb" in st.session_state:
+        tf, k, table = st.session_state["nb"]
         st.markdown(
             f"**{table['homologous'].mean():.0%}** of {tf}'s {k} nearest TFs in latent space are BLAST "
             "homologs (e-value < 1e-5)."
         )
         st.dataframe(table, hide_index=True, width="stretch")
         ui.download(table, f"grenimja_neighbours_{tf}.csv", "Download neighbours")
-    except GrenimjaError as exc:
-        st.error(str(exc))

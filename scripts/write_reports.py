@@ -85,7 +85,11 @@ def main() -> None:
     for name in ("known", "unknown", "homology"):
         f = RES / f"eval_{name}" / "metrics.json"
         if f.is_file():
-            label = "homology-aware split (model not bundled: runs/homology)" if name == "homology" else f"{name} TFs"
+            label = (
+                "homology-aware split (model not bundled: runs/homology)"
+                if name == "homology"
+                else f"{name} TFs"
+            )
             lines.append(_metrics_line(f"GReNIMJA, {label} (this repo)", json.loads(f.read_text())))
     lines += [
         "| GReNIMJA, known TFs (paper Table 1) | | 0.844 | 0.928 | 0.929 | 0.847 | 0.689 | | | |",

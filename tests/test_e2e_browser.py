@@ -80,6 +80,12 @@ def server():
     proc.wait(10)
 
 
+def _settle(page, timeout: int = 180_000) -> None:
+    """Wait until Streamlit has finished its current run (the 'Running...' status widget is gone)."""
+    page.wait_for_timeout(700)
+    page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden", timeout=timeout)
+
+
 def _shot(page, name: str) -> None:
     out = os.environ.get("GRENIMJA_SCREENSHOTS")
     if out:
@@ -103,9 +109,11 @@ def test_upload_example_fasta_and_read_probabilities_in_chromium(server):
         inputs.first.wait_for(state="attached", timeout=60_000)
         inputs.nth(0).set_input_files(str(REPO / "assets" / "example_tf.fa"))
         inputs.nth(1).set_input_files(str(REPO / "assets" / "example_promoters.fa"))
-        page.get_by_text("example_promoters.fa").first.wait_for(timeout=30_000)
-        page.get_by_role("button", name="Predict").click()
-        page.get_by_text("Scored 12 pair(s)").wait_for(timeout=120_000)
+        page.get_by_text("example_tf.fa").first.wait_for(timeout=60_000)
+        page.get_by_text("example_promoters.fa").first.wait_for(timeout=60_000)
+        _settle(page)
+        page.get_by_role("button", name="Predict", exact=True).click()
+        page.get_by_text("Scored 12 pair(s)").wait_for(timeout=180_000)
         page.get_by_role("button", name="Download CSV").wait_for(timeout=180_000)
         page.wait_for_timeout(1500)  # let the table and heatmap draw before the screenshot
         body = page.inner_text("body")
@@ -113,7 +121,9 @@ def test_upload_example_fasta_and_read_probabilities_in_chromium(server):
         _shot(page, "predict.png")
 
         page.goto(f"{server}/scan", timeout=60_000)
-        page.get_by_role("button", name="Scan all promoters").click(timeout=120_000)
+        page.get_by_role("button", name="Scan all promoters").wait_for(timeout=120_000)
+        _settle(page)
+        page.get_by_role("button", name="Scan all promoters").click()
         page.get_by_text("ranked targets").wait_for(timeout=180_000)
         page.get_by_text("Precision of the top-k").wait_for(timeout=60_000)
         page.wait_for_timeout(1500)
@@ -125,7 +135,10 @@ def test_upload_example_fasta_and_read_probabilities_in_chromium(server):
         _shot(page, "analysis.png")
 
         page.goto(f"{server}/motifs", timeout=60_000)
-        page.get_by_text("Two most frequent bases").wait_for(timeout=180_000)
+        page.get_by_role("button", name="Compare filters").wait_for(timeout=120_000)
+        _settle(page)
+        page.get_by_role("button", name="Compare filters").click()
+        page.get_by_text("Best match of every compared filter").wait_for(timeout=300_000)
         page.wait_for_timeout(1500)
         _shot(page, "motifs.png")
         browser.close()

@@ -118,9 +118,12 @@ def test_motifs_page_shows_prosite_table_dna_pairs_and_neighbours():
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     at.slider[0].set_value(5).run()
-    at.button[0].click().run()
+    at.button(key="go_prot").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert len(at.dataframe[1].value) == 5  # best match of each of the 5 most active filters
+    at.button(key="go_dna").click().run()
+    at.button(key="go_nb").click().run()
+    assert not at.exception, [e.value for e in at.exception]
     text = " ".join(m.value for m in at.markdown)
     assert "nearest TFs in latent space are BLAST homologs" in text
     assert "Two most frequent bases" in text

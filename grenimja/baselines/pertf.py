@@ -76,8 +76,11 @@ class PerTFDeep:
         "cacpred": "CacPred-style (per TF)",
     }
 
-    def __init__(self, arch: str, n_tfs: int = 12, epochs: int = 15, seed: int = 0):
+    def __init__(
+        self, arch: str, n_tfs: int = 12, epochs: int = 10, seed: int = 0, max_pairs_per_tf: int = 3000
+    ):
         self.arch, self.n_tfs, self.epochs, self.seed = arch, n_tfs, epochs, seed
+        self.max_pairs_per_tf = max_pairs_per_tf
         self.name = self.NAMES[arch]
 
     def _fit_one(
@@ -110,6 +113,10 @@ class PerTFDeep:
         length = int(ds.genes["promoter"].str.len().min())
         self.x = torch.as_tensor(onehot(ds.genes["promoter"].tolist(), length))
         sub = tr[tr["tf_i"].isin(self.tfs)]
+        # CPU budget: at most max_pairs_per_tf training pairs per TF (seeded sample)
+        sub = sub.groupby("tf_i", group_keys=False).apply(
+            lambda g: g.sample(n=min(len(g), self.max_pairs_per_tf), random_state=self.seed)
+        )
         if self.arch == "tbinet":
             task_of = {t: k for k, t in enumerate(self.tfs)}
             self.nets = {
