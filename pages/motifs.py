@@ -62,6 +62,10 @@ with tab1:
         st.markdown(
             "**Motifs matched significantly (q < 0.05), by relative filter frequency** (paper Table 3)"
         )
+        st.caption(
+            "Read with care: matches to families unrelated to DNA binding mean the filters are weak motifs; "
+            "a low q-value against 1,292 broad patterns is not evidence of a learned domain."
+        )
         st.dataframe(res["table"], hide_index=True, width="stretch")
         ui.download(res["table"], "grenimja_protein_motif_table.csv", "Download motif table")
         st.markdown("**Best match of every compared filter**")

@@ -114,8 +114,11 @@ class PerTFDeep:
         self.x = torch.as_tensor(onehot(ds.genes["promoter"].tolist(), length))
         sub = tr[tr["tf_i"].isin(self.tfs)]
         # CPU budget: at most max_pairs_per_tf training pairs per TF (seeded sample)
-        sub = sub.groupby("tf_i", group_keys=False).apply(
-            lambda g: g.sample(n=min(len(g), self.max_pairs_per_tf), random_state=self.seed)
+        sub = (
+            sub.sample(frac=1.0, random_state=self.seed)
+            .groupby("tf_i")
+            .head(self.max_pairs_per_tf)
+            .sort_index()
         )
         if self.arch == "tbinet":
             task_of = {t: k for k, t in enumerate(self.tfs)}
