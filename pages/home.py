@@ -14,7 +14,9 @@ st.markdown(
     "2D LSTM and returns a probability, also for TFs never seen in training.\n\n"
     "- **Predict**: upload or paste TF and promoter FASTA (or pick from the catalogue) and read a probability "
     "per pair.\n"
-    "- **Genome scan**: one TF against every promoter, ranked, with known targets highlighted."
+    "- **Genome scan**: one TF against every promoter, ranked, with known targets highlighted.\n"
+    "- **Analyses** and **Motifs & homology**: the paper's latent space, CpG-split adjacency matrix, "
+    "conv-filter motifs vs PROSITE and BLAST homology of latent neighbours."
 )
 b = ui.pick_model()
 st.subheader(f"Bundled model: `{b.name}`")
@@ -23,7 +25,7 @@ hist = meta.get("history", [])
 c1, c2, c3 = st.columns(3)
 c1.metric("Split", meta.get("split", "?"))
 c2.metric("Training TFs", len(b.training_tfs))
-c3.metric("Epochs trained", len(hist))
+c3.metric("Epoch kept (best validation loss)", len(hist))
 card = ui.model_dir() / "MODEL_CARD.md"
 if card.is_file():
     with st.expander("Model card (data, settings, test metrics vs the paper)", expanded=True):
