@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from grenimja.dataset import Dataset, load_dataset
@@ -67,21 +66,6 @@ def evaluate_model(model_path, emb_path, dataset, split: str, part: str, out) ->
     model, _ = load_model(model_path, emb)
     ds = load_dataset(dataset)
     scored = score_split(model, emb, ds, split, part)
-    scored[["tf", "gene", "label", "score"]].to_csv(
-        Path(out) / "scores.tsv.gz" if Path(out).is_dir() else _mk(out) / "scores.tsv.gz",
-        sep="\t",
-        index=False,
-    )
+    Path(out).mkdir(parents=True, exist_ok=True)
+    scored[["tf", "gene", "label", "score"]].to_csv(Path(out) / "scores.tsv.gz", sep="\t", index=False)
     return write_evaluation(scored, out, f"GReNIMJA {split} TFs ({part})")
-
-
-def _mk(p) -> Path:
-    Path(p).mkdir(parents=True, exist_ok=True)
-    return Path(p)
-
-
-def mean_ci(values: np.ndarray) -> tuple[float, float]:
-    """Mean and 95% normal-approximation half-width."""
-    v = np.asarray(values, dtype=float)
-    v = v[~np.isnan(v)]
-    return float(v.mean()), float(1.96 * v.std(ddof=1) / np.sqrt(len(v))) if len(v) > 1 else 0.0

@@ -86,7 +86,6 @@ def load_bundle(
     model_dir = Path(model_dir)
     emb = Embeddings.load(model_dir / "embeddings.npz")
     model, meta = load_model(model_dir / f"{name}.pt", emb)
-    torch.set_grad_enabled(True)
     cat, err = None, None
     if with_catalogue:
         try:
@@ -225,12 +224,12 @@ def precision_at_k(ranked_genes: list[str], known: set[str], ks=(10, 50, 100, 50
     return pd.DataFrame(rows)
 
 
-def known_targets(tf: str, data_dir=None, sources=("dorothea",)) -> set[str]:
-    """Targets of ``tf`` in the regulatory databases (mapped symbols); DoRothEA A-D by default."""
+def targets_by_tf(data_dir=None, sources=("dorothea",)) -> dict[str, set[str]]:
+    """Mapped TF symbol -> set of mapped target genes in the regulatory databases (DoRothEA A-D by default)."""
     from grenimja.data.names import load_mapper
     from grenimja.data.sources import read_sources
 
     mapper = load_mapper(data_dir)
     df = read_sources(list(sources), data_dir)
-    df = df[mapper.map_series(df["tf"]) == mapper.map(tf)]
-    return set(mapper.map_series(df["gene"]).dropna())
+    df = df.assign(tf=mapper.map_series(df["tf"]), gene=mapper.map_series(df["gene"])).dropna()
+    return df.groupby("tf")["gene"].agg(set).to_dict()

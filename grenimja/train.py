@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 from grenimja.dataset import Dataset
 from grenimja.embedding import Embeddings
 from grenimja.metrics import binary_metrics
-from grenimja.model.io import _atomic_save, build_model, model_payload
+from grenimja.model.io import _atomic_save, model_payload
 from grenimja.model.network import GReNIMJA, ModelConfig
 from grenimja.predict import score_cached, tokens_for
 
@@ -165,7 +165,3 @@ def train(
 def _dataset_digest(ds: Dataset) -> str:
     sums = ds.path / "SHA256SUMS"
     return sums.read_text() if sums.is_file() else ""
-
-
-def load_best(out_dir: str | Path, emb: Embeddings) -> GReNIMJA:
-    return build_model(torch.load(Path(out_dir) / "best.pt", weights_only=True), emb)

@@ -5,19 +5,13 @@ import streamlit as st
 
 import ui
 from grenimja.errors import GrenimjaError
-from grenimja.explorer import precision_at_k, scan_sequence
+from grenimja.explorer import precision_at_k, scan_sequence, targets_by_tf
 from grenimja.fasta import validate_records
 
 
 @st.cache_resource(show_spinner="Reading DoRothEA targets ...")
 def dorothea_targets() -> dict:
-    from grenimja.data.names import load_mapper
-    from grenimja.data.sources import read_dorothea
-
-    m = load_mapper()
-    df = read_dorothea()
-    df = df.assign(tf=m.map_series(df["tf"]), gene=m.map_series(df["gene"])).dropna()
-    return df.groupby("tf")["gene"].agg(set).to_dict()
+    return targets_by_tf()
 
 
 st.title("Genome scan")

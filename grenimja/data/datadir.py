@@ -31,16 +31,14 @@ def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
     Raises
     ------
     DataFileError
-        When no candidate directory exists; the message says how to set one.
+        When the chosen directory does not exist; the message says how to set one.
     """
-    candidates: list[tuple[str, Path]] = []
     if data_dir is not None:
-        candidates.append(("--data-dir", Path(data_dir)))
+        origin, path = "--data-dir", Path(data_dir)
     elif os.environ.get(ENV_VAR):
-        candidates.append((ENV_VAR, Path(os.environ[ENV_VAR])))
+        origin, path = ENV_VAR, Path(os.environ[ENV_VAR])
     else:
-        candidates.append(("default", _REPO_ROOT.parent / "shared" / "data"))
-    origin, path = candidates[0]
+        origin, path = "default", _REPO_ROOT.parent / "shared" / "data"
     if not path.is_dir():
         raise DataFileError(
             f"data directory {path} (from {origin}) does not exist; set {ENV_VAR} or pass --data-dir "
