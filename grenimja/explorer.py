@@ -19,7 +19,7 @@ from grenimja.fasta import Record, validate_records
 from grenimja.homology import identity_to
 from grenimja.model.io import load_model
 from grenimja.model.network import GReNIMJA
-from grenimja.predict import encode_all, scan_tf, score_cached
+from grenimja.predict import encode_all, promoter_tokens, protein_tokens, scan_tf, score_cached, tokens_for
 
 MODEL_DIR = Path(__file__).resolve().parents[1] / "models"
 
@@ -56,9 +56,7 @@ class Bundle:
     def gene_cache(self) -> torch.Tensor:
         """Encoded catalogue promoters (M, Td, 5H), computed once per bundle."""
         if self._gene_cache is None:
-            tok = self.emb.dna_vocab.encode(
-                self.catalogue.genes["promoter"].tolist(), self.model.cfg.promoter_len, "right"
-            )
+            tok = promoter_tokens(self.model, self.emb, self.catalogue.genes["promoter"].tolist())
             self._gene_cache = encode_all(self.model.encode_gene, tok, batch=2048)
         return self._gene_cache
 
@@ -123,9 +121,7 @@ def tf_status(bundle: Bundle, name: str, protein: str) -> dict:
 
 def score_records(bundle: Bundle, tfs: list[Record], promoters: list[Record]) -> pd.DataFrame:
     """Probability for every TF x promoter pair, with the TF's known / novel status."""
-    cfg = bundle.model.cfg
-    t_tok = bundle.emb.protein_vocab.encode([r.seq for r in tfs], cfg.protein_len, "left")
-    g_tok = bundle.emb.dna_vocab.encode([r.seq for r in promoters], cfg.promoter_len, "right")
+    t_tok, g_tok = tokens_for(bundle.model, bundle.emb, [r.seq for r in tfs], [r.seq for r in promoters])
     ti, gi = np.meshgrid(np.arange(len(tfs)), np.arange(len(promoters)), indexing="ij")
     p = score_cached(bundle.model, t_tok, g_tok, ti.ravel(), gi.ravel())
     status = {r.name: tf_status(bundle, r.name, r.seq) for r in tfs}
@@ -188,8 +184,7 @@ def scan_sequence(bundle: Bundle, protein: str, progress=None) -> pd.DataFrame:
     """One protein against every catalogue promoter: gene, probability, rank, cpg (sorted)."""
     if bundle.catalogue is None:
         raise GrenimjaError(f"genome scan needs the promoter catalogue: {bundle.catalogue_error}")
-    cfg = bundle.model.cfg
-    tok = bundle.emb.protein_vocab.encode([protein], cfg.protein_len, "left")
+    tok = protein_tokens(bundle.model, bundle.emb, [protein])
     cache = bundle.gene_cache()
     p = scan_tf(bundle.model, tok, cache, progress=progress)
     g = bundle.catalogue.genes

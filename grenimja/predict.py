@@ -11,13 +11,19 @@ from grenimja.embedding import Embeddings
 from grenimja.model.network import GReNIMJA
 
 
+def protein_tokens(model: GReNIMJA, emb: Embeddings, proteins: list[str]) -> torch.Tensor:
+    """(N, protein_len-k+1) tokens as ``model`` reads proteins: padded / cut to protein_len, start kept."""
+    return emb.protein_vocab.encode(proteins, model.cfg.protein_len, "left")
+
+
+def promoter_tokens(model: GReNIMJA, emb: Embeddings, promoters: list[str]) -> torch.Tensor:
+    """(M, promoter_len-k+1) tokens as ``model`` reads promoters: padded / cut to promoter_len, end kept."""
+    return emb.dna_vocab.encode(promoters, model.cfg.promoter_len, "right")
+
+
 def tokens_for(model: GReNIMJA, emb: Embeddings, proteins: list[str], promoters: list[str]):
-    """Token tensors of proteins (N, protein_len-k+1) and promoters (M, promoter_len-k+1) for ``model``."""
-    cfg = model.cfg
-    return (
-        emb.protein_vocab.encode(proteins, cfg.protein_len, "left"),
-        emb.dna_vocab.encode(promoters, cfg.promoter_len, "right"),
-    )
+    """(:func:`protein_tokens`, :func:`promoter_tokens`) of the two lists."""
+    return protein_tokens(model, emb, proteins), promoter_tokens(model, emb, promoters)
 
 
 @torch.no_grad()

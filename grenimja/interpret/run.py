@@ -8,7 +8,7 @@ import pandas as pd
 from grenimja.interpret.blast import neighbour_homology, tf_latent
 from grenimja.interpret.filters import DNA, dna_top2, filter_ppms, prosite_table, tomtom_matches
 from grenimja.interpret.prosite import AA, read_prosite
-from grenimja.predict import score_cached, tokens_for
+from grenimja.predict import promoter_tokens, protein_tokens, score_cached, tokens_for
 
 
 def protein_filter_motifs(
@@ -20,7 +20,7 @@ def protein_filter_motifs(
     """
     cat, m = bundle.catalogue, bundle.model
     tr = cat.tfs[cat.tfs["tf"].isin(set(bundle.training_tfs))] if bundle.training_tfs else cat.tfs
-    tok = bundle.emb.protein_vocab.encode(tr["protein"].tolist(), m.cfg.protein_len, "left")
+    tok = protein_tokens(m, bundle.emb, tr["protein"].tolist())
     ppms, n = filter_ppms(
         m.tf_encoder, tok, tr["protein"].tolist(), m.cfg.protein_k, AA, "left", m.cfg.protein_len
     )
@@ -36,7 +36,7 @@ def dna_filter_motifs(bundle, n_genes: int = 4000, seed: int = 0) -> dict:
     """PPMs of the DNA filters over ``n_genes`` catalogue promoters and the top-2 base tally."""
     cat, m = bundle.catalogue, bundle.model
     g = cat.genes.sample(min(n_genes, len(cat.genes)), random_state=seed)
-    tok = bundle.emb.dna_vocab.encode(g["promoter"].tolist(), m.cfg.promoter_len, "right")
+    tok = promoter_tokens(m, bundle.emb, g["promoter"].tolist())
     ppms, n = filter_ppms(
         m.gene_encoder, tok, g["promoter"].tolist(), m.cfg.dna_k, DNA, "right", m.cfg.promoter_len
     )
