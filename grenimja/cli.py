@@ -109,9 +109,11 @@ def cmd_predict(a) -> int:
     from grenimja.explorer import load_bundle, predict_fasta
 
     bundle = load_bundle(a.model_dir, a.model)
-    table, problems = predict_fasta(bundle, Path(a.tf).read_text(), Path(a.promoters).read_text())
+    table, problems, notes = predict_fasta(bundle, Path(a.tf).read_text(), Path(a.promoters).read_text())
     for p in problems:
         print(f"skipped: {p}", file=sys.stderr)
+    for n in notes:
+        print(f"note: {n}", file=sys.stderr)
     out = table.to_csv(sep="\t", index=False)
     if a.out:
         Path(a.out).write_text(out)

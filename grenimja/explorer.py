@@ -158,14 +158,17 @@ def length_notes(bundle: Bundle, tfs: list[Record], promoters: list[Record]) -> 
     return notes
 
 
-def predict_fasta(bundle: Bundle, tf_text: str, promoter_text: str) -> tuple[pd.DataFrame, list[str]]:
-    """Score FASTA texts; returns (table, problems). Bad records are reported and skipped."""
+def predict_fasta(
+    bundle: Bundle, tf_text: str, promoter_text: str
+) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """Score FASTA texts; returns (table, problems, length notes). Bad records are reported and skipped."""
     tfs, p1 = validate_records(tf_text, "protein", "TF FASTA")
     proms, p2 = validate_records(promoter_text, "dna", "promoter FASTA", min_len=bundle.min_promoter_bp)
     problems = p1 + p2
+    notes = length_notes(bundle, tfs, proms)
     if not tfs or not proms:
-        return pd.DataFrame(), problems
-    return score_records(bundle, tfs, proms), problems
+        return pd.DataFrame(), problems, notes
+    return score_records(bundle, tfs, proms), problems, notes
 
 
 def catalogue_records(

@@ -5,8 +5,7 @@ import streamlit as st
 
 import ui
 from grenimja.errors import GrenimjaError
-from grenimja.explorer import catalogue_records, length_notes, predict_fasta, score_records
-from grenimja.fasta import validate_records
+from grenimja.explorer import catalogue_records, predict_fasta, score_records
 
 st.title("Predict regulation")
 b = ui.pick_model()
@@ -26,10 +25,7 @@ if src == "Upload / paste FASTA":
     if st.button("Predict", type="primary", key="go_fasta"):
         try:
             with st.spinner("Scoring ..."):
-                table, problems = predict_fasta(b, tf_text, pr_text)
-            tfs, _ = validate_records(tf_text, "protein", "TF FASTA")
-            proms, _ = validate_records(pr_text, "dna", "promoter FASTA", min_len=b.min_promoter_bp)
-            notes = length_notes(b, tfs, proms)
+                table, problems, notes = predict_fasta(b, tf_text, pr_text)
         except GrenimjaError as exc:
             st.error(str(exc))
 else:

@@ -65,7 +65,7 @@ def tiny_bundle(tiny_model_dir):
 
 def test_predict_scores_every_pair_and_skips_bad_records(tiny_bundle):
     tf_text = SOX2 + ">dna_as_protein\nACGTACGTACGTACGTACGTACGT\n"
-    table, problems = predict_fasta(tiny_bundle, tf_text, PROMS + ">short\nACGT\n")
+    table, problems, _ = predict_fasta(tiny_bundle, tf_text, PROMS + ">short\nACGT\n")
     assert len(table) == 6  # SOX2 x 6 promoters; the DNA record and the short promoter skipped
     assert table["probability"].between(0, 1).all()
     assert table["probability"].is_monotonic_decreasing
@@ -74,7 +74,7 @@ def test_predict_scores_every_pair_and_skips_bad_records(tiny_bundle):
 
 
 def test_known_and_novel_status_uses_training_tfs(tiny_bundle):
-    table, _ = predict_fasta(tiny_bundle, (REPO / "assets" / "example_tf.fa").read_text(), PROMS)
+    table, _, _ = predict_fasta(tiny_bundle, (REPO / "assets" / "example_tf.fa").read_text(), PROMS)
     status = table.groupby("tf").first()
     for tf in ("SOX2", "MAX"):
         expected = "known TF" if tf in tiny_bundle.training_tfs else "novel TF"
