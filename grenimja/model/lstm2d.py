@@ -14,6 +14,7 @@ takes Ta + Td - 1 steps instead of Ta x Td.
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 
@@ -83,17 +84,9 @@ class LSTM2D(nn.Module):
             else:
                 h_up, c_up = h_prev[:, lo - 1 : hi], c_prev[:, lo - 1 : hi]
             h, c = self._cell(x, h_left, c_left, h_up, c_up)
-            pads_lo, pads_hi = lo, ta - 1 - hi
-            parts_h = [h]
-            parts_c = [c]
-            if pads_lo:
-                parts_h.insert(0, xt.new_zeros(b, pads_lo, hdim))
-                parts_c.insert(0, xt.new_zeros(b, pads_lo, hdim))
-            if pads_hi:
-                parts_h.append(xt.new_zeros(b, pads_hi, hdim))
-                parts_c.append(xt.new_zeros(b, pads_hi, hdim))
-            h_prev = torch.cat(parts_h, dim=1) if len(parts_h) > 1 else h
-            c_prev = torch.cat(parts_c, dim=1) if len(parts_c) > 1 else c
+            # back to full height (rows outside this diagonal are zero) for the next step's neighbours
+            pad = (0, 0, lo, ta - 1 - hi)
+            h_prev, c_prev = F.pad(h, pad), F.pad(c, pad)
         return h_prev[:, ta - 1]
 
     def forward(self, tf: torch.Tensor, gene: torch.Tensor) -> torch.Tensor:
