@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,25 @@ from grenimja.data.build import BuildConfig, build_dataset
 from grenimja.data.datadir import resolve_data_dir
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def run_cli(*args, check: bool = True) -> subprocess.CompletedProcess:
+    """Run ``python -m grenimja ARGS`` in a subprocess, capturing text output."""
+    cmd = [sys.executable, "-m", "grenimja", *map(str, args)]
+    return subprocess.run(cmd, capture_output=True, text=True, check=check)
+
+
+def open_page(page: str | None = None, timeout: int = 300):
+    """The app under AppTest, switched to ``page`` (e.g. "pages/predict.py"), asserted to run cleanly."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=timeout)
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
 
 
 def pytest_configure(config):

@@ -5,24 +5,14 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from .conftest import REPO
+from .conftest import REPO, open_page
 
 APP = str(REPO / "app.py")
 pytestmark = pytest.mark.skipif(not (REPO / "models" / "unknown.pt").is_file(), reason="no bundled model")
 
 
-def _app(page: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=300)
-    at.run()
-    if page:
-        at.switch_page(page)
-        at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
 def test_home_shows_model_card_and_citation():
-    at = _app()
+    at = open_page()
     text = " ".join(m.value for m in at.markdown)
     assert "GReNIMJA answers from sequence alone" in text
     assert "Okubo et al." in text
@@ -30,7 +20,7 @@ def test_home_shows_model_card_and_citation():
 
 
 def test_predict_page_scores_example_fasta():
-    at = _app("pages/predict.py")
+    at = open_page("pages/predict.py")
     at.button(key="tf_ex").click().run()
     at.button(key="prom_ex").click().run()
     at.button(key="go_fasta").click().run()
@@ -44,7 +34,7 @@ def test_predict_page_scores_example_fasta():
 
 
 def test_predict_page_reports_bad_records_and_scores_the_rest():
-    at = _app("pages/predict.py")
+    at = open_page("pages/predict.py")
     at.text_area(key="tf_txt").input(
         ">sox2_dna\nACGTACGTACGTACGTACGTACGTAAAA\n>p53frag\nMEEPQSDPSVEPPLSQETFSDLWKLL\n"
     )
@@ -60,7 +50,7 @@ def test_predict_page_reports_bad_records_and_scores_the_rest():
 
 
 def test_predict_page_malformed_fasta_is_an_error_not_a_crash():
-    at = _app("pages/predict.py")
+    at = open_page("pages/predict.py")
     at.text_area(key="tf_txt").input("MKVLAAG no header")
     at.text_area(key="prom_txt").input(">g\nACGTACGTACGTACGTACGTACGTACGT")
     at.button(key="go_fasta").click().run()
@@ -69,7 +59,7 @@ def test_predict_page_malformed_fasta_is_an_error_not_a_crash():
 
 
 def test_predict_page_catalogue_pick():
-    at = _app("pages/predict.py")
+    at = open_page("pages/predict.py")
     at.radio[0].set_value("Pick from catalogue").run()
     at.button(key="go_cat").click().run()
     df = at.dataframe[0].value
@@ -77,7 +67,7 @@ def test_predict_page_catalogue_pick():
 
 
 def test_scan_page_ranks_all_promoters_with_known_targets():
-    at = _app("pages/scan.py")
+    at = open_page("pages/scan.py")
     at.button[0].click().run()
     assert not at.exception
     ranked = at.dataframe[0].value
@@ -89,7 +79,7 @@ def test_scan_page_ranks_all_promoters_with_known_targets():
 
 
 def test_scan_page_upload_with_bad_record():
-    at = _app("pages/scan.py")
+    at = open_page("pages/scan.py")
     at.radio[0].set_value("Upload / paste protein FASTA").run()
     at.text_area(key="scan_tf_txt").input(
         ">bad\nMKV1LL\n>MAX\nMSDNDDIEVESDEEQPRFQSAADKRAHHNALERKRRDHIKDSFHSLRDSV\n"

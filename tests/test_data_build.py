@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import random
 import shutil
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
@@ -19,6 +17,8 @@ from grenimja.data.sequences import cut_window, read_epd_bed, read_promoters, re
 from grenimja.dataset import load_dataset
 from grenimja.errors import DataFileError
 from grenimja.homology import identity
+
+from .conftest import run_cli
 
 
 def test_mapper_resolves_aliases_and_counts_unmapped(data_dir):
@@ -149,27 +149,19 @@ def test_genome_path_reproduces_epdnew_sequences_on_synthetic_genome(tmp_path, d
 def test_build_is_deterministic_and_cli_matches_api(tmp_path, data_dir):
     cfg = BuildConfig(sources=("dorothea",), max_tfs=8, seed=1)
     build_dataset(tmp_path / "a", cfg, data_dir, progress=False)
-    r = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "grenimja",
-            "data",
-            "build",
-            "--data-dir",
-            str(data_dir),
-            "--out",
-            str(tmp_path / "b"),
-            "--sources",
-            "dorothea",
-            "--max-tfs",
-            "8",
-            "--seed",
-            "1",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
+    r = run_cli(
+        "data",
+        "build",
+        "--data-dir",
+        data_dir,
+        "--out",
+        tmp_path / "b",
+        "--sources",
+        "dorothea",
+        "--max-tfs",
+        8,
+        "--seed",
+        1,
     )
     assert "pairs" in r.stdout and "dropped" in r.stdout
     sums_a = (tmp_path / "a" / "SHA256SUMS").read_text().replace(str(tmp_path / "a"), "")
@@ -207,21 +199,7 @@ def test_missing_and_corrupt_data_files_give_clear_errors(tmp_path, data_dir):
 
 
 def test_cli_reports_missing_data_dir_without_traceback(tmp_path):
-    r = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "grenimja",
-            "data",
-            "build",
-            "--data-dir",
-            str(tmp_path / "x"),
-            "--out",
-            str(tmp_path / "o"),
-        ],
-        capture_output=True,
-        text=True,
-    )
+    r = run_cli("data", "build", "--data-dir", tmp_path / "x", "--out", tmp_path / "o", check=False)
     assert r.returncode == 2
     assert "error: data directory" in r.stderr and "Traceback" not in r.stderr
 

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from grenimja.errors import SequenceError
 from grenimja.explorer import load_bundle, precision_at_k, predict_fasta, scan_protein
 from grenimja.fasta import Record, check_dna, check_protein, parse_fasta, validate_records
 
-from .conftest import REPO
+from .conftest import REPO, run_cli
 
 SOX2 = (REPO / "assets" / "example_tf.fa").read_text().split(">MAX")[0]
 PROMS = (REPO / "assets" / "example_promoters.fa").read_text()
@@ -101,48 +98,12 @@ def test_cli_predict_and_scan(tmp_path, tiny_model_dir):
     tf.write_text(SOX2)
     prom = tmp_path / "p.fa"
     prom.write_text(PROMS)
-    r = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "grenimja",
-            "predict",
-            "--tf",
-            str(tf),
-            "--promoters",
-            str(prom),
-            "--model-dir",
-            str(tiny_model_dir),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    r = run_cli("predict", "--tf", tf, "--promoters", prom, "--model-dir", tiny_model_dir)
     lines = r.stdout.strip().splitlines()
     assert lines[0].startswith("tf\tgene\tprobability") and len(lines) == 7
-    r = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "grenimja",
-            "scan",
-            "--tf",
-            str(tf),
-            "--top",
-            "5",
-            "--model-dir",
-            str(tiny_model_dir),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    r = run_cli("scan", "--tf", tf, "--top", 5, "--model-dir", tiny_model_dir)
     assert len(r.stdout.strip().splitlines()) == 6
     bad = tmp_path / "bad.fa"
     bad.write_text("not fasta")
-    r = subprocess.run(
-        [sys.executable, "-m", "grenimja", "scan", "--tf", str(bad), "--model-dir", str(tiny_model_dir)],
-        capture_output=True,
-        text=True,
-    )
+    r = run_cli("scan", "--tf", bad, "--model-dir", tiny_model_dir, check=False)
     assert r.returncode == 2 and "malformed FASTA" in r.stderr and "Traceback" not in r.stderr

@@ -7,7 +7,6 @@ import shutil
 import numpy as np
 import pytest
 import torch
-from streamlit.testing.v1 import AppTest
 
 from grenimja.embedding import onehot_embeddings
 from grenimja.interpret.blast import blast_identity, neighbour_homology
@@ -16,7 +15,7 @@ from grenimja.interpret.meme import read_meme_protein
 from grenimja.interpret.prosite import AA, pattern_to_ppm, read_prosite
 from grenimja.model.network import SeqEncoder
 
-from .conftest import REPO
+from .conftest import REPO, open_page
 
 needs_blast = pytest.mark.skipif(
     not shutil.which("blastp"), reason="ncbi-blast+ not installed (.ci/run installs it)"
@@ -112,11 +111,7 @@ def test_meme_protein_database_is_read(tmp_path):
 @needs_blast
 @pytest.mark.skipif(not (REPO / "models" / "unknown.pt").is_file(), reason="no bundled model")
 def test_motifs_page_shows_prosite_table_dna_pairs_and_neighbours():
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=600)
-    at.run()
-    at.switch_page("pages/motifs.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = open_page("pages/motifs.py", timeout=600)
     at.slider[0].set_value(5).run()
     at.button(key="go_prot").click().run()
     assert not at.exception, [e.value for e in at.exception]

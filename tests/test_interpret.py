@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from streamlit.testing.v1 import AppTest
 
 from grenimja.dataset import load_dataset
 from grenimja.interpret.adjacency import adjacency, pick_genes
@@ -13,7 +12,7 @@ from grenimja.interpret.latent import latent_tsne, pair_grid
 from grenimja.model.network import GReNIMJA, cpu_config
 from grenimja.predict import tokens_for
 
-from .conftest import REPO
+from .conftest import REPO, open_page, run_cli
 
 
 def test_adjacency_puts_cpg_columns_first_and_measures_the_contrast():
@@ -59,11 +58,7 @@ def test_latent_tsne_gives_one_point_per_pair(small_dataset, small_embeddings):
 
 @pytest.mark.skipif(not (REPO / "models" / "unknown.pt").is_file(), reason="no bundled model")
 def test_analysis_page_draws_adjacency_and_tsne():
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=300)
-    at.run()
-    at.switch_page("pages/analysis.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = open_page("pages/analysis.py")
     text = " ".join(m.value for m in at.markdown)
     assert "AUC of CpG over other scores" in text
     at.button[0].click().run()
@@ -72,32 +67,21 @@ def test_analysis_page_draws_adjacency_and_tsne():
 
 
 def test_cli_adjacency_compares_grenimja_with_baselines(tmp_path, small_dataset, tiny_model_dir):
-    import subprocess
-    import sys
-
     import pandas as pd
 
-    r = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "grenimja",
-            "interpret",
-            "adjacency",
-            "--dataset",
-            str(small_dataset),
-            "--model-dir",
-            str(tiny_model_dir),
-            "--n-tfs",
-            "2",
-            "--n-genes",
-            "20",
-            "--out",
-            str(tmp_path),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
+    r = run_cli(
+        "interpret",
+        "adjacency",
+        "--dataset",
+        small_dataset,
+        "--model-dir",
+        tiny_model_dir,
+        "--n-tfs",
+        2,
+        "--n-genes",
+        20,
+        "--out",
+        tmp_path,
     )
     table = pd.read_csv(tmp_path / "adjacency_contrast.csv")
     assert table["model"].tolist() == ["GReNIMJA", "gene-degree prior", "XGBoost"]
