@@ -27,7 +27,7 @@ PAPER = {
 
 def baseline_suite(emb, quick: bool = False, split: str = "unknown") -> list:
     from grenimja.baselines.features import FeatureBaseline
-    from grenimja.baselines.pwmscan import PWMScan
+    from grenimja.baselines.pwmscan import MotifTransfer, PWMScan
     from grenimja.baselines.simple import GeneDegreePrior, NearestHomolog
 
     n = 20_000 if quick else 200_000
@@ -39,9 +39,12 @@ def baseline_suite(emb, quick: bool = False, split: str = "unknown") -> list:
         FeatureBaseline("xgb", emb, n),
         PWMScan(n_background=300 if quick else 2000),
     ]
+    suite.insert(-1, MotifTransfer(n_background=300 if quick else 2000))
     if split == "known":  # per-TF models cannot score TFs they were not trained on
         from grenimja.baselines.pertf import PerTFDeep
+        from grenimja.baselines.simple import LogisticMF
 
+        suite += [LogisticMF()]
         suite += [
             PerTFDeep(arch, n_tfs=4 if quick else 12, epochs=3 if quick else 10) for arch in PerTFDeep.NAMES
         ]
@@ -74,36 +77,79 @@ def run_benchmark(
     grenimja_scores: np.ndarray | None = None,
     baselines: list | None = None,
     progress: bool = True,
+    negatives: str = "paper",
 ) -> pd.DataFrame:
-    """Rows of metrics on ``split``'s test part; PWMScan also gets GReNIMJA on its TF subset."""
-    test = ds.split(split, "test")
-    rows = []
-    if grenimja_scores is not None:
-        rows.append(_row("GReNIMJA (this repo)", test, grenimja_scores))
+    """Rows of metrics on ``split``'s test part under one protocol (see :func:`run_benchmarks`)."""
+    scores = None if grenimja_scores is None else {negatives: grenimja_scores}
+    return run_benchmarks(ds, split, emb, scores, baselines, (negatives,), progress)[negatives]
+
+
+def run_benchmarks(
+    ds: Dataset,
+    split: str,
+    emb,
+    grenimja_scores: dict[str, np.ndarray] | None = None,
+    baselines: list | None = None,
+    protocols: tuple[str, ...] = ("paper",),
+    progress: bool = True,
+) -> dict[str, pd.DataFrame]:
+    """Metrics of every model on ``split``'s test part, one table per evaluation protocol.
+
+    Each baseline is fitted once (on the training part; the validation part only for calibration or a
+    threshold) and scores the test pairs of every protocol (:meth:`Dataset.evaluation_pairs`).
+    ``grenimja_scores[protocol]`` are GReNIMJA's scores of those pairs, in their order. A baseline that
+    cannot score some TFs (NaN) gets its row on the TFs it covers, with GReNIMJA on the same TFs.
+    """
+    tests = {p: ds.evaluation_pairs(split, "test", p) for p in protocols}
+    rows: dict[str, list[dict]] = {p: [] for p in protocols}
+    for p in protocols:
+        if grenimja_scores is not None and p in grenimja_scores:
+            rows[p].append(_row("GReNIMJA (this repo)", tests[p], grenimja_scores[p]))
     for b in baselines if baselines is not None else baseline_suite(emb, split=split):
         t0 = time.time()
         b.fit(ds, split)
-        s = b.score(test)
-        ok = ~np.isnan(s)
-        note = f"fit+score {time.time() - t0:.0f} s"
-        if not ok.all():
-            sub = test[ok]
-            dropped = test.loc[~ok, "tf"].nunique()
-            why = getattr(b, "coverage_note", "no JASPAR matrix")
-            note += f"; {dropped} of {test['tf'].nunique()} test TFs excluded ({why})"
-            row = _row(b.name, sub, s[ok], note)
-            rows.append(row)
-            if grenimja_scores is not None:
-                rows.append(_row("GReNIMJA on the same TFs", sub, grenimja_scores[ok], "comparison subset"))
-        else:
-            row = _row(b.name, test, s, note)
-            rows.append(row)
-        if progress:
-            print(f"[{split}] {b.name}: AUROC {row['auroc']:.3f} ({note})", flush=True)
-    return pd.DataFrame(rows)
+        for p in protocols:
+            test = tests[p]
+            s = b.score(test)
+            ok = ~np.isnan(s)
+            note = f"fit+score {time.time() - t0:.0f} s"
+            if not ok.all():
+                sub = test[ok]
+                dropped = test.loc[~ok, "tf"].nunique()
+                why = getattr(b, "coverage_note", "no JASPAR matrix")
+                note += f"; {dropped} of {test['tf'].nunique()} test TFs excluded ({why})"
+                row = _row(b.name, sub, s[ok], note)
+                rows[p].append(row)
+                if grenimja_scores is not None and p in grenimja_scores:
+                    rows[p].append(
+                        _row("GReNIMJA on the same TFs", sub, grenimja_scores[p][ok], "comparison subset")
+                    )
+            else:
+                row = _row(b.name, test, s, note)
+                rows[p].append(row)
+            if progress:
+                print(f"[{split}, {p} negatives] {b.name}: AUROC {row['auroc']:.3f} ({note})", flush=True)
+    return {p: pd.DataFrame(r) for p, r in rows.items()}
 
 
-def to_markdown(df: pd.DataFrame, split: str) -> str:
+def protocol_note(ds: Dataset, split: str, negatives: str) -> str:
+    """One line on how the test negatives were drawn (with the degree gap for degree-matched ones)."""
+    if negatives == "paper":
+        return (
+            "Negatives: the paper's (per TF, random genes that are not its targets in the build's sources)."
+        )
+    t = ds.evaluation_pairs(split, "test", negatives)
+    u = ds.unmatched[(split, "test")]
+    d = t.loc[t["label"] == 0, "degree_diff"]
+    return (
+        "Negatives: degree-matched (per positive, a gene of the same TF with the nearest number of "
+        "training-split regulators, linked to the TF in no source); mean absolute degree difference "
+        f"{d.mean():.2f} (median {d.median():.0f}, max {d.max():.0f}) over {len(d):,} negatives; "
+        f"{u['positives']:,} positives of {u['tfs']} TFs linked to every other gene left out."
+    )
+
+
+def to_markdown(df: pd.DataFrame, split: str, negatives: str = "paper", note: str = "") -> str:
     cols = [
         "model",
         "pairs",
@@ -131,17 +177,33 @@ def to_markdown(df: pd.DataFrame, split: str) -> str:
             )
             + " |"
         )
-    for name, m in PAPER.get(split, {}).items():
+    # the paper's numbers were measured under its own negatives only
+    for name, m in (PAPER.get(split, {}) if negatives == "paper" else {}).items():
         lines.append(
             "| " + " | ".join([name, "", ""] + [f"{m[c]:.3f}" if c in m else "" for c in cols[3:]]) + " |"
         )
     notes = [f"- {r['model']}: {r['note']}" for r in df.to_dict("records") if r["note"]]
-    return "\n".join(lines + [""] + notes) + "\n"
+    head = [note, ""] if note else []
+    return "\n".join(head + lines + [""] + notes) + "\n"
 
 
-def write_benchmark(df: pd.DataFrame, split: str, out: str | Path) -> None:
+def benchmark_stem(split: str, negatives: str = "paper") -> str:
+    """File stem of a benchmark table: ``benchmark_<split>`` or ``benchmark_<split>_degree_matched``."""
+    return (
+        f"benchmark_{split}" if negatives == "paper" else f"benchmark_{split}_{negatives.replace('-', '_')}"
+    )
+
+
+def write_benchmark(
+    df: pd.DataFrame, split: str, out: str | Path, negatives: str = "paper", note: str = ""
+) -> None:
+    """Write ``<stem>.csv``, ``<stem>.md`` and ``<stem>.json`` (see :func:`benchmark_stem`) into ``out``.
+
+    The protocol note goes into the Markdown only, so paper-protocol CSV / JSON keep their old form.
+    """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    df.to_csv(out / f"benchmark_{split}.csv", index=False)
-    (out / f"benchmark_{split}.md").write_text(to_markdown(df, split))
-    (out / f"benchmark_{split}.json").write_text(json.dumps(df.to_dict("records"), indent=1) + "\n")
+    stem = benchmark_stem(split, negatives)
+    df.to_csv(out / f"{stem}.csv", index=False)
+    (out / f"{stem}.md").write_text(to_markdown(df, split, negatives, note))
+    (out / f"{stem}.json").write_text(json.dumps(df.to_dict("records"), indent=1) + "\n")

@@ -26,6 +26,7 @@ def cmd_data_build(a) -> int:
         sources=tuple(a.sources.split(",")),
         dorothea_levels=a.dorothea_levels,
         protein=a.protein,
+        promoters=a.promoters,
         genome=a.genome,
         upstream=a.upstream,
         downstream=a.downstream,
@@ -100,8 +101,9 @@ def cmd_train(a) -> int:
 def cmd_evaluate(a) -> int:
     from grenimja.evaluate import evaluate_model
 
-    res = evaluate_model(a.model, a.embeddings, a.dataset, a.split, a.part, a.out)
-    print(json.dumps({"pooled": res["pooled"], "per_tf_mean": res["per_tf_mean"]}, indent=1))
+    res = evaluate_model(a.model, a.embeddings, a.dataset, a.split, a.part, a.out, a.negatives, a.specificity)
+    keep = ("pooled", "per_tf_mean", "specificity")
+    print(json.dumps({k: res[k] for k in keep if k in res}, indent=1))
     return 0
 
 
@@ -132,23 +134,50 @@ def cmd_scan(a) -> int:
 
 
 def cmd_benchmark(a) -> int:
-    from grenimja.benchmark import run_benchmark, write_benchmark
+    from grenimja.benchmark import baseline_suite, protocol_note, run_benchmarks, write_benchmark
     from grenimja.dataset import load_dataset
     from grenimja.embedding import Embeddings
 
     ds = load_dataset(a.dataset)
     emb = Embeddings.load(a.embeddings)
+    protocols = _protocols(a.negatives)
     scores = None
     if a.model:
         from grenimja.evaluate import score_split
         from grenimja.model.io import load_model
 
         model, _ = load_model(a.model, emb)
-        scores = score_split(model, emb, ds, a.split, "test")["score"].to_numpy()
-    df = run_benchmark(ds, a.split, emb, scores)
-    write_benchmark(df, a.split, a.out)
-    print(df.drop(columns="note").to_string(index=False, float_format="%.3f"))
+        scores = {p: score_split(model, emb, ds, a.split, "test", p)["score"].to_numpy() for p in protocols}
+    suite = baseline_suite(emb, split=a.split, quick=a.quick)
+    for p, df in run_benchmarks(ds, a.split, emb, scores, suite, protocols).items():
+        note = protocol_note(ds, a.split, p)
+        write_benchmark(df, a.split, a.out, p, note if p != "paper" else "")
+        print(f"\n{a.split} split, {note}")
+        print(df.drop(columns="note").to_string(index=False, float_format="%.3f"))
     return 0
+
+
+def _protocols(value: str) -> tuple[str, ...]:
+    from grenimja.dataset import NEGATIVES
+
+    out = tuple(NEGATIVES) if value == "both" else tuple(value.split(","))
+    bad = [p for p in out if p not in NEGATIVES]
+    if bad:
+        raise GrenimjaError(
+            f"--negatives: unknown protocol(s) {bad}; choose from {list(NEGATIVES)} or 'both'"
+        )
+    return out
+
+
+def _add_negatives(p: argparse.ArgumentParser, allow_both: bool) -> None:
+    p.add_argument(
+        "--negatives",
+        default="paper",
+        choices=["paper", "degree-matched"] + (["both"] if allow_both else []),
+        help="test negatives: the paper's random non-targets per TF, or per positive a non-target of the "
+        "same TF whose gene has the nearest number of training regulators"
+        + ("; 'both' fits each baseline once and writes both tables" if allow_both else ""),
+    )
 
 
 def cmd_interpret(a) -> int:
@@ -258,7 +287,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     b.add_argument("--dorothea-levels", default="ABCD")
     b.add_argument("--protein", choices=["full", "dbd"], default="full")
-    b.add_argument("--genome", default=None, help="genome FASTA to cut promoter windows from (hg38)")
+    b.add_argument(
+        "--promoters",
+        choices=["epd300", "core60"],
+        default="epd300",
+        help="EPDnew promoters: 300 bp windows -249..+50 (default) or the 60 bp cores -49..+10",
+    )
+    b.add_argument(
+        "--genome",
+        default=None,
+        help="genome FASTA to cut promoter windows from (hg38); overrides --promoters",
+    )
     b.add_argument("--upstream", type=int, default=1000)
     b.add_argument("--downstream", type=int, default=-1)
     b.add_argument("--seed", type=int, default=0)
@@ -304,6 +343,12 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--split", choices=["known", "unknown", "homology"], required=True)
     ev.add_argument("--part", default="test")
     ev.add_argument("--out", required=True)
+    _add_negatives(ev, allow_both=False)
+    ev.add_argument(
+        "--specificity",
+        action="store_true",
+        help="also the TF / gene / interaction shares of the logits over the part's TFs x all genes",
+    )
     ev.set_defaults(func=cmd_evaluate)
 
     pr = sub.add_parser("predict", help="probability for every TF x promoter pair of two FASTA files")
@@ -329,6 +374,10 @@ def build_parser() -> argparse.ArgumentParser:
     bm.add_argument("--model", default=None, help="GReNIMJA model file for its row (optional)")
     bm.add_argument("--embeddings", default=str(DEFAULT_MODEL_DIR / "embeddings.npz"))
     bm.add_argument("--out", default="results")
+    bm.add_argument(
+        "--quick", action="store_true", help="smaller baseline training sets (tests, a first look)"
+    )
+    _add_negatives(bm, allow_both=True)
     bm.set_defaults(func=cmd_benchmark)
     it = sub.add_parser("interpret", help="the paper's analyses: filter motifs, adjacency, homology")
     it.add_argument("what", choices=["filters", "adjacency", "homology"])

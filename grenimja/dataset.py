@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +12,8 @@ import pandas as pd
 from grenimja.errors import DataFileError
 
 SPLITS = ("known", "unknown", "homology")
+# evaluation protocols: the paper's random non-targets per TF, or a non-target of the same gene degree
+NEGATIVES = ("paper", "degree-matched")
 
 
 @dataclass
@@ -26,12 +28,83 @@ class Dataset:
     genes: pd.DataFrame
     pairs: pd.DataFrame
     report: dict
+    _matched: dict = field(default_factory=dict, repr=False)
+    # (split, part) -> positives / TFs left out of the degree-matched protocol for want of a negative
+    unmatched: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def _tf_index(self) -> dict[str, int]:
+        return {t: i for i, t in enumerate(self.tfs["tf"])}
+
+    @property
+    def _gene_index(self) -> dict[str, int]:
+        return {g: i for i, g in enumerate(self.genes["gene"])}
 
     def split(self, split: str, part: str) -> pd.DataFrame:
         """Pairs of ``part`` ("train", "valid", "test") in split ``split`` ("known", "unknown", "homology")."""
         if split not in SPLITS:
             raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
         return self.pairs[self.pairs[f"split_{split}"] == part]
+
+    def gene_degree(self, split: str) -> pd.Series:
+        """Number of training-part TFs regulating each gene (index: every gene of ``genes``, 0 if none)."""
+        tr = self.split(split, "train")
+        counts = tr[tr["label"] == 1].groupby("gene")["tf"].nunique()
+        return counts.reindex(self.genes["gene"], fill_value=0).astype(np.int64)
+
+    def evaluation_pairs(self, split: str, part: str, negatives: str = "paper") -> pd.DataFrame:
+        """Labelled pairs to evaluate on under one protocol (see :data:`NEGATIVES`).
+
+        ``"paper"``: the part as built (random non-targets per TF). ``"degree-matched"``: the part's
+        positives, each with a negative of the same TF whose gene has the nearest number of
+        training-part regulators and is linked to the TF in no source (``known_any_source.tsv``) and in
+        no train / valid pair of the split. Positives of a TF without any candidate are left out and
+        counted in ``unmatched[(split, part)]``. Negatives carry ``matched_gene`` and ``degree_diff`` (absolute degree
+        difference to their positive). Deterministic for a build (seeded by the build's seed).
+        """
+        if negatives not in NEGATIVES:
+            raise ValueError(f"negatives must be one of {NEGATIVES}, got {negatives!r}")
+        if negatives == "paper":
+            return self.split(split, part)
+        key = (split, part)
+        if key not in self._matched:
+            self._matched[key] = self._degree_matched(split, part)
+        return self._matched[key]
+
+    def _degree_matched(self, split: str, part: str) -> pd.DataFrame:
+        from grenimja.data.negatives import degree_matched_negatives
+
+        path = self.path / "known_any_source.tsv"
+        if not path.is_file():
+            raise DataFileError(
+                f"dataset folder {self.path} lacks known_any_source.tsv, which degree-matched negatives "
+                f"need; rebuild it with 'grenimja data build --out {self.path}'"
+            )
+        known = pd.read_csv(path, sep="\t")
+        # a pair the model was fitted or validated on is no test negative (its label was seen)
+        seen = self.pairs[self.pairs[f"split_{split}"].isin(["train", "valid"])]
+        exclude: dict[str, set[str]] = {}
+        for frame in (known, seen):
+            for tf, genes in frame.groupby("tf")["gene"]:
+                exclude.setdefault(tf, set()).update(genes)
+        pos = self.split(split, part)
+        pos = pos[pos["label"] == 1]
+        seed = int(self.report.get("config", {}).get("seed", 0))
+        neg = degree_matched_negatives(pos[["tf", "gene"]], self.gene_degree(split), exclude, seed)
+        # a TF linked to every other gene has no candidate: its positives are left out, and counted
+        lone = ~pos["tf"].isin(set(neg["tf"]))
+        self.unmatched[(split, part)] = {
+            "positives": int(lone.sum()),
+            "tfs": int(pos.loc[lone, "tf"].nunique()),
+        }
+        pos = pos[~lone]
+        neg["label"] = 0
+        neg["sources"] = "negative (degree-matched)"
+        neg["degree_diff"] = (neg["degree"] - neg["matched_degree"]).abs()
+        out = pd.concat([pos, neg.drop(columns=["degree", "matched_degree"])], ignore_index=True)
+        out["tf_i"] = out["tf"].map(self._tf_index).astype(np.int64)
+        out["gene_i"] = out["gene"].map(self._gene_index).astype(np.int64)
+        return out.sort_values(["tf", "label", "gene"], ascending=[True, False, True], ignore_index=True)
 
     def identity(self) -> np.ndarray:
         """(n_tfs, n_tfs) identity matrix in ``tfs`` order."""

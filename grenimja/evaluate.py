@@ -34,9 +34,11 @@ def plot_curves(curve_sets: dict[str, dict], path: str | Path, title: str = "") 
     plt.close(fig)
 
 
-def score_split(model, emb, ds: Dataset, split: str, part: str = "test") -> pd.DataFrame:
-    """Pairs of one split part with a ``score`` column (probability)."""
-    pairs = ds.split(split, part).copy()
+def score_split(
+    model, emb, ds: Dataset, split: str, part: str = "test", negatives: str = "paper"
+) -> pd.DataFrame:
+    """Pairs of one split part under one protocol (``paper`` / ``degree-matched``) with a ``score`` column."""
+    pairs = ds.evaluation_pairs(split, part, negatives).copy()
     tf_tok, gene_tok = tokens_for(model, emb, ds.tfs["protein"].tolist(), ds.genes["promoter"].tolist())
     pairs["score"] = score_cached(
         model, tf_tok, gene_tok, pairs["tf_i"].to_numpy(), pairs["gene_i"].to_numpy()
@@ -58,14 +60,39 @@ def write_evaluation(scored: pd.DataFrame, out: str | Path, name: str) -> dict:
     return res
 
 
-def evaluate_model(model_path, emb_path, dataset, split: str, part: str, out) -> dict:
-    """Score ``part`` of ``split`` with a model file and write the evaluation files to ``out``."""
+def evaluate_model(
+    model_path,
+    emb_path,
+    dataset,
+    split: str,
+    part: str,
+    out,
+    negatives: str = "paper",
+    specificity: bool = False,
+) -> dict:
+    """Score ``part`` of ``split`` under a protocol with a model file; write the evaluation files to ``out``.
+
+    With ``specificity`` also ``specificity.json``: the TF / gene / interaction variance shares of the
+    model's logits over the part's TFs x all genes and the mean Spearman between two TFs' rankings
+    (:func:`grenimja.interpret.run.specificity_check`).
+    """
     from grenimja.embedding import Embeddings
 
     emb = Embeddings.load(emb_path)
     model, _ = load_model(model_path, emb)
     ds = load_dataset(dataset)
-    scored = score_split(model, emb, ds, split, part)
+    scored = score_split(model, emb, ds, split, part, negatives)
     Path(out).mkdir(parents=True, exist_ok=True)
     scored[["tf", "gene", "label", "score"]].to_csv(Path(out) / "scores.tsv.gz", sep="\t", index=False)
-    return write_evaluation(scored, out, f"GReNIMJA {split} TFs ({part})")
+    name = (
+        f"GReNIMJA {split} TFs ({part})"
+        if negatives == "paper"
+        else f"GReNIMJA {split} TFs ({part}, {negatives})"
+    )
+    res = write_evaluation(scored, out, name)
+    if specificity:
+        from grenimja.interpret.run import specificity_check
+
+        res["specificity"] = specificity_check(model, emb, ds, split, part)
+        (Path(out) / "specificity.json").write_text(json.dumps(res["specificity"], indent=1) + "\n")
+    return res

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from grenimja.data.sequences import PROMOTER_KINDS, PROMOTER_WINDOWS
 from grenimja.embedding import Embeddings
 from grenimja.errors import DataFileError, GrenimjaError
 from grenimja.fasta import Record, validate_records
@@ -49,6 +50,17 @@ class Bundle:
         return list(self.meta.get("training_tfs", []))
 
     @property
+    def promoters(self) -> str:
+        """Promoter kind the model was trained on (see :func:`promoter_kind`)."""
+        return promoter_kind(self.meta, self.model.cfg.promoter_len)
+
+    @property
+    def promoter_window(self) -> str:
+        """The model's promoter window around the TSS in words, e.g. ``"-249..+50"``."""
+        up, down = PROMOTER_WINDOWS.get(self.promoters, (self.model.cfg.promoter_len, -1))
+        return f"-{up}..{down:+d}"
+
+    @property
     def min_promoter_bp(self) -> int:
         c = self.model.cfg
         return c.dna_k + c.dna_kernel - 1
@@ -61,15 +73,26 @@ class Bundle:
         return self._gene_cache
 
 
-def load_catalogue(data_dir=None) -> Catalogue:
+def promoter_kind(meta: dict, promoter_len: int) -> str:
+    """``"epd300"`` or ``"core60"``: from the model's training metadata, else from its promoter length."""
+    kind = meta.get("promoters")
+    if kind in PROMOTER_KINDS:
+        return kind
+    return "core60" if promoter_len <= 60 else "epd300"
+
+
+def load_catalogue(data_dir=None, promoters: str = "epd300") -> Catalogue:
+    """Catalogue TFs (full-length proteins) and primary promoters of kind ``promoters`` with CpG flags."""
+    from grenimja.data.build import BuildConfig, cpg_window
     from grenimja.data.cpg import cpg_flags, read_cpg_islands
     from grenimja.data.names import load_mapper
     from grenimja.data.sequences import read_promoters, read_tf_proteins
 
     mapper = load_mapper(data_dir)
     tfs, _ = read_tf_proteins("full", mapper, data_dir)
-    genes, _ = read_promoters(mapper, data_dir)
-    genes["cpg"] = cpg_flags(genes, read_cpg_islands(data_dir)).astype(int)
+    genes, _ = read_promoters(mapper, data_dir, kind=promoters)
+    up, down = cpg_window(BuildConfig(promoters=promoters))
+    genes["cpg"] = cpg_flags(genes, read_cpg_islands(data_dir), up, down).astype(int)
     return Catalogue(tfs, genes)
 
 
@@ -87,7 +110,7 @@ def load_bundle(
     cat, err = None, None
     if with_catalogue:
         try:
-            cat = load_catalogue(data_dir)
+            cat = load_catalogue(data_dir, promoter_kind(meta, model.cfg.promoter_len))
         except DataFileError as exc:
             err = str(exc)
     return Bundle(name, model, emb, meta, cat, err)
@@ -153,7 +176,7 @@ def length_notes(bundle: Bundle, tfs: list[Record], promoters: list[Record]) -> 
             how = "reads the last" if len(r.seq) > cfg.promoter_len else "pads to"
             notes.append(
                 f"promoter '{r.name}': {len(r.seq)} bp, the model {how} {cfg.promoter_len} bp "
-                "(nearest the TSS)"
+                f"(its window is {bundle.promoter_window} around the TSS; the last bases are kept)"
             )
     return notes
 

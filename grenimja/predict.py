@@ -42,11 +42,13 @@ def score_cached(
     batch: int = 2048,
     latent: bool = False,
     progress: Callable[[float], None] | None = None,
+    logits: bool = False,
 ) -> np.ndarray:
     """Probabilities for pairs (tf_tokens[tf_idx[k]], gene_tokens[gene_idx[k]]).
 
     Only the TFs and promoters that occur in the pairs are encoded, once each; the 2D LSTM and head run
-    per pair. With ``latent=True`` the 140-d last hidden layer (n_pairs, fc_hidden) is returned instead.
+    per pair. With ``latent=True`` the 140-d last hidden layer (n_pairs, fc_hidden) is returned instead;
+    with ``logits=True`` the logits (before the sigmoid).
     """
     model.eval()
     tf_idx, gene_idx = np.asarray(tf_idx), np.asarray(gene_idx)
@@ -62,7 +64,8 @@ def score_cached(
         if latent:
             out.append(model.latent(xt[a], xg[b]).numpy())
         else:
-            out.append(torch.sigmoid(model.head(xt[a], xg[b])).numpy())
+            z = model.head(xt[a], xg[b])
+            out.append((z if logits else torch.sigmoid(z)).numpy())
         if progress:
             progress(min(1.0, (s + batch) / n))
     if not out:

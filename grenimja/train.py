@@ -144,6 +144,7 @@ def train(
             "train": asdict(tcfg),
             "split": tcfg.split,
             "dataset": ds.path.name,
+            "promoters": ds.report.get("config", {}).get("promoters", "core60"),
             "history": state["history"],
             "dataset_sha256": _dataset_digest(ds),
             "training_tfs": sorted(set(tr["tf"])),

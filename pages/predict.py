@@ -11,7 +11,8 @@ st.title("Predict regulation")
 b = ui.pick_model()
 st.caption(
     f"Model `{b.name}` reads proteins up to {b.model.cfg.protein_len} aa and the last "
-    f"{b.model.cfg.promoter_len} bp of each promoter (minimum {b.min_promoter_bp} bp)."
+    f"{b.model.cfg.promoter_len} bp of each promoter, {b.promoter_window} around the TSS (EPDnew hg38 "
+    f"windows; minimum {b.min_promoter_bp} bp). Paste promoters that end at the same place."
 )
 
 src = st.radio("Input", ["Upload / paste FASTA", "Pick from catalogue"], horizontal=True)

@@ -20,7 +20,8 @@ if b.catalogue is None:
     st.error(f"The genome scan needs the promoter catalogue: {b.catalogue_error}")
     st.stop()
 st.caption(
-    f"Scores one TF against all {len(b.catalogue.genes):,} EPDnew promoters with each promoter encoded once."
+    f"Scores one TF against all {len(b.catalogue.genes):,} EPDnew hg38 primary promoters "
+    f"({b.model.cfg.promoter_len} bp, {b.promoter_window} around the TSS) with each promoter encoded once."
 )
 
 src = st.radio("TF", ["Pick from catalogue", "Upload / paste protein FASTA"], horizontal=True)

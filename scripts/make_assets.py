@@ -1,7 +1,7 @@
 """Regenerate the example FASTA files in assets/ from the data directory (provenance of the examples).
 
 SOX2 is a training TF of the bundled unknown-TF model, MAX a held-out (novel) one; the promoters are
-EPDnew hg38 primary promoters (60 bp, -49..+10).
+EPDnew hg38 primary promoters (300 bp, -249..+50: the window of the bundled models).
 """
 
 from pathlib import Path

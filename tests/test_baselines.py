@@ -130,3 +130,56 @@ def test_per_tf_deep_baselines_score_only_their_tfs_and_ignore_test_labels(ds, a
     assert np.isnan(a[~covered]).all() and not np.isnan(a[covered]).any()
     assert ((a[covered] >= 0) & (a[covered] <= 1)).all()
     assert np.allclose(a[covered], b[covered])
+
+
+def test_motif_transfer_borrows_the_nearest_other_tfs_matrices_and_ignores_test_labels(ds):
+    from grenimja.baselines.pwmscan import MotifTransfer
+    from grenimja.homology import identity_to
+
+    test = ds.split("unknown", "test")
+    m = MotifTransfer(n_background=200, n_trials=5).fit(ds, "unknown")
+    a = m.score(test)
+    b = MotifTransfer(n_background=200, n_trials=5).fit(_flipped_test_labels(ds), "unknown").score(test)
+    assert not np.isnan(a).any() and np.allclose(a, b)
+    for tf in set(test["tf_i"]):
+        donor, ident = m.donor(tf)
+        name = ds.tfs["tf"].iloc[tf]
+        assert donor != name and donor in m.pwms
+        ids = identity_to(ds.tfs["protein"].iloc[tf], m.donor_seqs)
+        others = [k for k, t in enumerate(m.donor_tfs) if t != name]
+        assert np.isclose(ident, ids[others].max())
+        assert m.matrices(tf) is m.pwms[donor]
+
+
+def test_logistic_mf_recovers_a_planted_block_structure_and_skips_unseen_tfs():
+    import pandas as pd
+
+    from grenimja.baselines.simple import LogisticMF
+    from grenimja.dataset import Dataset
+
+    rng = np.random.default_rng(0)
+    n_tf, n_gene = 20, 60
+    # TFs 0-9 regulate genes 0-29, TFs 10-19 genes 30-59; every gene has the same degree
+    label = np.array([[int((t < 10) == (g < 30)) for g in range(n_gene)] for t in range(n_tf)])
+    tf_i, gene_i = np.meshgrid(np.arange(n_tf), np.arange(n_gene), indexing="ij")
+    pairs = pd.DataFrame({"tf_i": tf_i.ravel(), "gene_i": gene_i.ravel(), "label": label.ravel()})
+    pairs["tf"] = "T" + pairs["tf_i"].astype(str)
+    pairs["gene"] = "G" + pairs["gene_i"].astype(str)
+    part = rng.choice(["train", "valid", "test"], size=len(pairs), p=[0.7, 0.1, 0.2])
+    part[pairs["tf_i"].to_numpy() == 19] = "test"  # TF 19 is never seen in training
+    pairs["split_known"] = part
+    ds = Dataset(
+        None,
+        pd.DataFrame({"tf": [f"T{i}" for i in range(n_tf)]}),
+        pd.DataFrame({"gene": [f"G{i}" for i in range(n_gene)]}),
+        pairs,
+        {},
+    )
+    m = LogisticMF(rank=4, max_steps=300).fit(ds, "known")
+    test = pairs[pairs["split_known"] == "test"]
+    s = m.score(test)
+    unseen = test["tf_i"].to_numpy() == 19
+    assert np.isnan(s[unseen]).all() and not np.isnan(s[~unseen]).any()
+    from sklearn.metrics import roc_auc_score
+
+    assert roc_auc_score(test["label"][~unseen], s[~unseen]) > 0.95

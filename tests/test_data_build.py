@@ -88,8 +88,16 @@ def test_negatives_are_non_targets_and_balance_each_tf(small_dataset, data_dir):
     assert (small[0] == small[1]).all()
 
 
-def test_cpg_flag_matches_hand_checked_islands(small_dataset, data_dir):
-    genes = load_dataset(small_dataset).genes.set_index("gene")
+def test_cpg_flag_over_1000bp_upstream_matches_hand_checked_islands(small_dataset, data_dir):
+    """The 60 bp build's flag: an island within 1000 bp upstream of the TSS (the paper's window)."""
+    from grenimja.data.build import cpg_window
+    from grenimja.data.cpg import cpg_flags, read_cpg_islands
+
+    assert cpg_window(BuildConfig(promoters="core60")) == (1000, -1)
+    assert cpg_window(BuildConfig(promoters="epd300")) == (249, 50)
+    genes = load_dataset(small_dataset).genes
+    genes["cpg"] = cpg_flags(genes, read_cpg_islands(data_dir), 1000, -1)
+    genes = genes.set_index("gene")
     isl = pd.read_csv(data_file("cpg/cpgIslandExt.hg38.tsv", data_dir), sep="\t")
     for gene in ["GAPDH", "ACTB", "TP53", "ALB", "MYOD1", "INS"]:
         row = genes.loc[gene]
@@ -218,3 +226,18 @@ def test_data_dir_env_var_is_used(tmp_path, monkeypatch, data_dir):
     assert data_file("cpg/cpgIslandExt.hg38.tsv").parent.parent == root
     with pytest.raises(DataFileError, match="prosite"):
         data_file("prosite/prosite_patterns.tsv")
+
+
+def test_gene_set_cache_returns_the_same_sets_as_parsing_the_rda(tmp_path, monkeypatch, data_dir):
+    from grenimja.data import sources
+
+    monkeypatch.setenv("GRENIMJA_CACHE", str(tmp_path))
+    path = str(data_file("chea3/ChEA.rda", data_dir))
+    sources._read_rda_list.cache_clear()
+    parsed = sources._read_rda_list(path)
+    assert len(list(tmp_path.glob("rda_sets_*.tsv.gz"))) == 1
+    sources._read_rda_list.cache_clear()
+    cached = sources._read_rda_list(path)
+    sources._read_rda_list.cache_clear()
+    nonempty = {k: v for k, v in parsed.items() if v}
+    assert cached == nonempty and len(nonempty) > 300

@@ -79,18 +79,26 @@ class PWMScan:
         bgi = rng.choice(4, size=(self.n_background, length), p=BACKGROUND)
         self.bg = np.eye(4, dtype=np.float32)[bgi]
         self.tf_names = ds.tfs["tf"].tolist()
-        self.covered = {i for i, t in enumerate(self.tf_names) if t in self.pwms}
         self._cache: dict[int, np.ndarray] = {}
+        self._prepare(ds)
         va = ds.split(split, "valid")
-        va = va[va["tf_i"].isin(self.covered)]
+        va = va[[self.matrices(t) is not None for t in va["tf_i"]]]
         self.log_p_cut = self._tune(va) if len(va) else 2.0
         return self
+
+    def _prepare(self, ds: Dataset) -> None:
+        """Hook for subclasses that choose the matrices of a TF differently."""
+
+    def matrices(self, tf: int) -> list[np.ndarray] | None:
+        """The PWMs that score TF ``tf`` (index into the dataset's TFs): its own JASPAR matrices."""
+        return self.pwms.get(self.tf_names[tf])
 
     def _neglogp(self, tf: int) -> np.ndarray:
         """-log10 empirical p-value of every promoter for one TF, (n_genes,)."""
         if tf not in self._cache:
-            s = np.max([max_scores(self.x, w) for w in self.pwms[self.tf_names[tf]]], axis=0)
-            b = np.sort(np.max([max_scores(self.bg, w) for w in self.pwms[self.tf_names[tf]]], axis=0))
+            pwms = self.matrices(tf)
+            s = np.max([max_scores(self.x, w) for w in pwms], axis=0)
+            b = np.sort(np.max([max_scores(self.bg, w) for w in pwms], axis=0))
             ge = len(b) - np.searchsorted(b, s, side="left")
             self._cache[tf] = -np.log10((ge + 1) / (len(b) + 1))
         return self._cache[tf]
@@ -98,8 +106,8 @@ class PWMScan:
     def neglogp(self, pairs: pd.DataFrame) -> np.ndarray:
         out = np.full(len(pairs), np.nan)
         for tf, idx in pairs.groupby("tf_i").indices.items():
-            if tf in self.covered:
-                out[idx] = self._neglogp(tf)[pairs["gene_i"].to_numpy()[idx]]
+            if self.matrices(int(tf)) is not None:
+                out[idx] = self._neglogp(int(tf))[pairs["gene_i"].to_numpy()[idx]]
         return out
 
     def _tune(self, va: pd.DataFrame) -> float:
@@ -118,3 +126,43 @@ class PWMScan:
         """Probability-like score: 0.5 at the tuned p-value cut (NaN for TFs without a matrix)."""
         s = self.neglogp(pairs)
         return 1 / (1 + np.exp(-(s - self.log_p_cut) * 3))
+
+
+class MotifTransfer(PWMScan):
+    """PWMScan with the matrices of the most identical *other* TF that has JASPAR matrices.
+
+    What a biologist does for a TF without a known motif: borrow the motif of its closest homolog.
+    Donors are all human JASPAR CORE TFs with a full-length protein in the data directory (JASPAR is not
+    this project's training data, so any TF but the scored one may donate); identity is the dataset's
+    Smith-Waterman identity over the shorter length. ``donors`` records (donor, identity) per TF.
+    """
+
+    name = "motif transfer (nearest JASPAR TF)"
+    coverage_note = "no other TF with a JASPAR matrix"
+
+    def _prepare(self, ds: Dataset) -> None:
+        from grenimja.data.names import load_mapper
+        from grenimja.data.sequences import read_tf_proteins
+
+        prot, _ = read_tf_proteins("full", load_mapper())
+        prot = prot[prot["tf"].isin(set(self.pwms))].reset_index(drop=True)
+        self.donor_tfs = prot["tf"].tolist()
+        self.donor_seqs = prot["protein"].tolist()
+        self.proteins = ds.tfs["protein"].tolist()
+        self.donors: dict[int, tuple[str, float] | None] = {}
+
+    def donor(self, tf: int) -> tuple[str, float] | None:
+        """(symbol, identity) of the TF whose matrices score ``tf``; None when no other TF has one."""
+        if tf not in self.donors:
+            from grenimja.homology import identity_to
+
+            ident = identity_to(self.proteins[tf], self.donor_seqs)
+            own = [k for k, t in enumerate(self.donor_tfs) if t == self.tf_names[tf]]
+            ident[own] = -1.0
+            k = int(np.argmax(ident)) if len(ident) else -1
+            self.donors[tf] = None if k < 0 or ident[k] < 0 else (self.donor_tfs[k], float(ident[k]))
+        return self.donors[tf]
+
+    def matrices(self, tf: int) -> list[np.ndarray] | None:
+        d = self.donor(tf)
+        return None if d is None else self.pwms[d[0]]

@@ -80,3 +80,76 @@ class NearestHomolog(_Calibrated):
             )
             out[idx] = votes / max(w.sum(), 1e-9)
         return out
+
+
+class LogisticMF:
+    """Logistic matrix factorisation of the training pairs: logit = b + b_tf + b_gene + <u_tf, v_gene>.
+
+    The strongest thing a model without sequences can do for known TFs: it learns which genes a TF
+    shares with TFs of similar target sets. It cannot score a TF (or gene) absent from the training
+    part: such pairs get NaN (TF) or the gene-free part of the logit (gene). Full-batch Adam with L2;
+    the number of steps is chosen by the validation loss (early stopping), never by test pairs.
+    """
+
+    name = "logistic matrix factorisation"
+    coverage_note = "TF not in the training part"
+
+    def __init__(
+        self, rank: int = 16, l2: float = 1e-4, lr: float = 0.05, max_steps: int = 400, seed: int = 0
+    ):
+        self.rank, self.l2, self.lr, self.max_steps, self.seed = rank, l2, lr, max_steps, seed
+
+    def _logits(self, tf, gene):
+
+        return self.b + self.bt[tf] + self.bg[gene] + (self.u[tf] * self.v[gene]).sum(-1)
+
+    def fit(self, ds: Dataset, split: str) -> LogisticMF:
+        import torch
+
+        torch.manual_seed(self.seed)
+        tr, va = ds.split(split, "train"), ds.split(split, "valid")
+        n_tf, n_gene = len(ds.tfs), len(ds.genes)
+        self.b = torch.zeros((), requires_grad=True)
+        self.bt = torch.zeros(n_tf, requires_grad=True)
+        self.bg = torch.zeros(n_gene, requires_grad=True)
+        self.u = (0.1 * torch.randn(n_tf, self.rank)).requires_grad_()
+        self.v = (0.1 * torch.randn(n_gene, self.rank)).requires_grad_()
+        params = [self.b, self.bt, self.bg, self.u, self.v]
+        opt = torch.optim.Adam(params, lr=self.lr)
+        t, g = torch.as_tensor(tr["tf_i"].to_numpy()), torch.as_tensor(tr["gene_i"].to_numpy())
+        y = torch.as_tensor(tr["label"].to_numpy(), dtype=torch.float32)
+        vt, vg = torch.as_tensor(va["tf_i"].to_numpy()), torch.as_tensor(va["gene_i"].to_numpy())
+        vy = torch.as_tensor(va["label"].to_numpy(), dtype=torch.float32)
+        bce = torch.nn.functional.binary_cross_entropy_with_logits
+        best, best_state, bad = float("inf"), None, 0
+        for step in range(self.max_steps):
+            opt.zero_grad()
+            loss = bce(self._logits(t, g), y) + self.l2 * (self.u.pow(2).sum() + self.v.pow(2).sum())
+            loss.backward()
+            opt.step()
+            if step % 10 == 9 and len(va):
+                with torch.no_grad():
+                    vloss = float(bce(self._logits(vt, vg), vy))
+                if vloss < best:
+                    best, best_state, bad = vloss, [p.detach().clone() for p in params], 0
+                else:
+                    bad += 1
+                    if bad >= 3:
+                        break
+        if best_state is not None:
+            with torch.no_grad():
+                for p, s in zip(params, best_state, strict=True):
+                    p.copy_(s)
+        self.valid_loss = best
+        self.train_tfs = set(tr["tf_i"].tolist())
+        return self
+
+    def score(self, pairs: pd.DataFrame) -> np.ndarray:
+        import torch
+
+        tf = pairs["tf_i"].to_numpy()
+        with torch.no_grad():
+            p = torch.sigmoid(self._logits(torch.as_tensor(tf), torch.as_tensor(pairs["gene_i"].to_numpy())))
+        out = p.numpy().astype(float)
+        out[~np.isin(tf, list(self.train_tfs))] = np.nan
+        return out

@@ -6,6 +6,9 @@ Output folder (all plain TSV/JSON/NPY so the same inputs + seed give byte-identi
 - ``genes.tsv``: gene, promoter, chrom, tss, strand, cpg
 - ``pairs.tsv``: tf, gene, label (1 positive / 0 negative), sources, split_known, fold_known,
   split_unknown, split_homology
+- ``known_any_source.tsv``: tf, gene, sources: every link of the dataset's TFs to genes with a promoter in
+  any source of the data directory (DoRothEA A-E, ENCODE, CollecTRI, TRRUST, ChEA3); a degree-matched
+  negative (:mod:`grenimja.data.negatives`) is none of these
 - ``tf_identity.npy``: (n_tfs, n_tfs) float32 identity matrix in ``tfs.tsv`` order
 - ``report.json``: counts per source and split, drops by reason, length histograms, settings
 - ``SHA256SUMS``: checksums of the files above
@@ -24,12 +27,19 @@ from grenimja.data.cpg import cpg_flags, read_cpg_islands
 from grenimja.data.datadir import resolve_data_dir, sha256_of
 from grenimja.data.names import load_mapper
 from grenimja.data.negatives import sample_negatives
-from grenimja.data.sequences import read_promoters, read_tf_proteins
-from grenimja.data.sources import DEFAULT_SOURCES, read_sources
+from grenimja.data.sequences import PROMOTER_WINDOWS, read_promoters, read_tf_proteins
+from grenimja.data.sources import DEFAULT_SOURCES, SOURCES, read_sources
 from grenimja.data.splits import homology_split, known_split, tf_split
 from grenimja.homology import identity_matrix
 
-DATASET_FILES = ("tfs.tsv", "genes.tsv", "pairs.tsv", "tf_identity.npy", "report.json")
+DATASET_FILES = (
+    "tfs.tsv",
+    "genes.tsv",
+    "pairs.tsv",
+    "known_any_source.tsv",
+    "tf_identity.npy",
+    "report.json",
+)
 
 
 @dataclass
@@ -39,14 +49,46 @@ class BuildConfig:
     sources: tuple[str, ...] = DEFAULT_SOURCES
     dorothea_levels: str = "ABCD"
     protein: str = "full"  # "full" or "dbd"
+    promoters: str = "epd300"  # "epd300" (-249..+50) or "core60" (-49..+10); ignored with a genome
     genome: str | None = None
     upstream: int = 1000
     downstream: int = -1
     seed: int = 0
     max_identity: float = 0.4
     max_tfs: int | None = None  # random subset of TFs (seeded), for quick builds and tests
-    cpg_upstream: int = 1000
+    cpg_upstream: int | None = None  # CpG window; None: the promoter window itself (1000 bp for core60)
     extra: dict = field(default_factory=dict)
+
+
+def cpg_window(cfg: BuildConfig) -> tuple[int, int]:
+    """(upstream, downstream) bases around the TSS in which a CpG island makes a CpG promoter.
+
+    The promoter window itself, except for the 60 bp cores, whose flag keeps the paper's 1000 bp
+    upstream window (a 60 bp window would miss most islands that reach the promoter).
+    """
+    if cfg.cpg_upstream is not None:
+        return cfg.cpg_upstream, -1
+    if cfg.genome is not None:
+        return cfg.upstream, cfg.downstream
+    return PROMOTER_WINDOWS[cfg.promoters] if cfg.promoters == "epd300" else (1000, -1)
+
+
+def known_any_source(root, mapper, tfs: set[str], genes: set[str]) -> pd.DataFrame:
+    """Links (tf, gene, sources) of ``tfs`` to ``genes`` in every source, DoRothEA at all levels A-E.
+
+    What a degree-matched negative must avoid: a gene that any database links to the TF, whatever the
+    evidence, is not a safe negative.
+    """
+    raw = read_sources(SOURCES, root, dorothea_levels="ABCDE")
+    raw["tf"] = mapper.map_series(raw["tf"])
+    raw["gene"] = mapper.map_series(raw["gene"])
+    raw = raw[raw["tf"].isin(tfs) & raw["gene"].isin(genes)].drop_duplicates(["tf", "gene", "source"])
+    return (
+        raw.sort_values(["tf", "gene", "source"])
+        .groupby(["tf", "gene"], sort=True)["source"]
+        .agg("+".join)
+        .reset_index(name="sources")
+    )
 
 
 def _hist(lengths: pd.Series, bins: int = 20) -> dict:
@@ -66,8 +108,11 @@ def build_dataset(out_dir: str | Path, cfg: BuildConfig, data_dir=None, progress
     drops: dict[str, dict[str, int]] = {}
 
     prot, drops["proteins"] = read_tf_proteins(cfg.protein, mapper, root)
-    genes, drops["promoters"] = read_promoters(mapper, root, cfg.genome, cfg.upstream, cfg.downstream)
-    genes["cpg"] = cpg_flags(genes, read_cpg_islands(root), cfg.cpg_upstream, -1).astype(int)
+    genes, drops["promoters"] = read_promoters(
+        mapper, root, cfg.genome, cfg.upstream, cfg.downstream, kind=cfg.promoters
+    )
+    up, down = cpg_window(cfg)
+    genes["cpg"] = cpg_flags(genes, read_cpg_islands(root), up, down).astype(int)
 
     raw = read_sources(cfg.sources, root, dorothea_levels=cfg.dorothea_levels)
     per_source = {s: {"raw_rows": int(n)} for s, n in raw.groupby("source").size().items()}
@@ -132,7 +177,10 @@ def build_dataset(out_dir: str | Path, cfg: BuildConfig, data_dir=None, progress
     tf_table["split_homology"] = tf_table["tf"].map(hom)
     used_genes = genes[genes["gene"].isin(set(pairs["gene"]))].reset_index(drop=True)
 
+    known_any = known_any_source(root, mapper, set(tfs), set(genes["gene"]))
+
     tf_table.to_csv(out / "tfs.tsv", sep="\t", index=False)
+    known_any.to_csv(out / "known_any_source.tsv", sep="\t", index=False)
     genes.to_csv(out / "genes.tsv", sep="\t", index=False)
     pairs.to_csv(out / "pairs.tsv", sep="\t", index=False)
     with open(out / "tf_identity.npy", "wb") as fh:
@@ -165,6 +213,7 @@ def build_dataset(out_dir: str | Path, cfg: BuildConfig, data_dir=None, progress
             "genes_in_pairs": int(pairs["gene"].nunique()),
             "genes_with_promoter": len(genes),
             "cpg_promoters": int(genes["cpg"].sum()),
+            "known_any_source_links": len(known_any),
         },
         "per_source": per_source,
         "drops": drops,

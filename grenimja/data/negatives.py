@@ -37,3 +37,65 @@ def sample_negatives(positives: pd.DataFrame, genes: Sequence[str], seed: int) -
         rows_tf.extend([tf] * k)
         rows_gene.extend(sorted(picked.tolist()))
     return pd.DataFrame({"tf": rows_tf, "gene": rows_gene})
+
+
+def degree_matched_negatives(
+    positives: pd.DataFrame,
+    degree: pd.Series,
+    exclude: dict[str, set[str]],
+    seed: int,
+) -> pd.DataFrame:
+    """For each positive (tf, gene), a negative (tf, gene') whose degree is closest to the gene's.
+
+    A gene's degree is its number of training-split regulators, so a score that only knows how popular a
+    gene is cannot tell a positive from its matched negative.
+
+    Parameters
+    ----------
+    positives
+        Frame with ``tf`` and ``gene``, one row per positive pair.
+    degree
+        Degree of every candidate gene (index: gene symbol; the candidate universe).
+    exclude
+        TF -> genes that may not be its negatives (its links in any source, and the pairs the dataset
+        already holds for it).
+    seed
+        Seed of the numpy generator that orders candidates of equal degree and breaks distance ties
+        (lower vs higher degree). TFs are processed in sorted order, their positives by gene.
+
+    Returns
+    -------
+    Frame with ``tf``, ``gene`` (the negative), ``matched_gene`` (its positive), ``degree``,
+    ``matched_degree``, one row per positive. Within a TF, genes of the nearest degree are used once
+    each before any is drawn again (only hub genes, whose degree few non-targets share, repeat).
+    """
+    rng = np.random.default_rng(seed)
+    universe = degree.sort_index()
+    rows = []
+    for tf, grp in positives.sort_values(["tf", "gene"]).groupby("tf", sort=True):
+        cand = universe[~universe.index.isin(exclude.get(tf, set()))]
+        if cand.empty:
+            continue
+        buckets: dict[int, list[str]] = {}
+        for d, g in cand.groupby(cand.to_numpy()).groups.items():
+            buckets[int(d)] = [str(x) for x in rng.permutation(np.asarray(g))]
+        levels = np.array(sorted(buckets))
+        used = dict.fromkeys(buckets, 0)
+        for gene in grp["gene"]:
+            d = int(universe.get(gene, 0))
+            k = int(np.searchsorted(levels, d))
+            lo = levels[k - 1] if k > 0 else None
+            hi = levels[k] if k < len(levels) else None
+            if hi is not None and hi == d:
+                pick = hi
+            elif lo is None or (
+                hi is not None and (hi - d < d - lo or (hi - d == d - lo and rng.random() < 0.5))
+            ):
+                pick = hi
+            else:
+                pick = lo
+            bucket = buckets[int(pick)]
+            neg = bucket[used[int(pick)] % len(bucket)]
+            used[int(pick)] += 1
+            rows.append((tf, neg, gene, int(pick), d))
+    return pd.DataFrame(rows, columns=["tf", "gene", "matched_gene", "degree", "matched_degree"])

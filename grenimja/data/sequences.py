@@ -119,34 +119,121 @@ def cut_window(chrom_seq: str, tss: int, strand: str, upstream: int = 1000, down
     return seq if strand == "+" else reverse_complement(seq)
 
 
+PROMOTER_KINDS = ("epd300", "core60")
+# promoter window of each kind around the TSS (TSS = 0): what the CpG flag and a user's upload refer to
+PROMOTER_WINDOWS = {"epd300": (249, 50), "core60": (49, 10)}
+EPD300_FOLDS = tuple(f"promoters/epdnew_m249_p50/fold_{k}.csv" for k in range(1, 6))
+# bases -49..+10 of a -249..+50 window: the EPDnew 60 bp core that keys a 300 bp row to its promoter id
+_CORE_IN_300 = slice(200, 260)
+
+
+def read_core60(data_dir=None) -> dict[str, str]:
+    """EPDnew id (``SYMBOL_n``) -> 60 bp core promoter (-49..+10), upper-case."""
+    path = data_file("promoters/epdnew006_hg38_core_promoters.tsv", data_dir)
+    seqs = pd.read_csv(path, sep="\t", header=None, names=["name", "seq"], dtype=str)
+    if seqs.shape[1] != 2 or seqs["seq"].isna().any():
+        raise DataFileError(f"{path}: expected two tab-separated columns NAME_n, sequence")
+    return dict(zip(seqs["name"], seqs["seq"].str.upper(), strict=True))
+
+
+def read_epd300(data_dir=None) -> tuple[dict[str, str], dict[str, int]]:
+    """EPDnew id -> 300 bp promoter window (-249..+50), from the five GENA_LM promoter folds.
+
+    The folds carry no ids: a real (label 1) row is keyed to EPDnew by its bases 200..259, which equal
+    the id's 60 bp core. Where several ids share one core, they keep the window when all rows with that
+    core carry one sequence (``shared_identical``, each id under its own name), and are dropped when the
+    rows differ in their flanks (``ambiguous_core``): which window belongs to which id cannot be told.
+
+    Returns
+    -------
+    (id -> 300 bp sequence), counts: ``rows`` (label 1), ``decoy_rows`` (label 0, dropped),
+    ``rows_matched`` / ``rows_unmatched`` (core found in EPDnew or not), ``ids_single`` (core names one
+    id), ``ids_shared_identical``, ``ids_ambiguous_core``, ``ids_without_row``, ``ids_kept``
+    """
+    frames = []
+    for rel in EPD300_FOLDS:
+        path = data_file(rel, data_dir)
+        df = pd.read_csv(path, dtype={"sequence": str})
+        if not {"sequence", "promoter_presence"} <= set(df.columns):
+            raise DataFileError(
+                f"{path}: expected CSV columns sequence, promoter_presence; found {list(df.columns)}"
+            )
+        bad = df["sequence"].str.len() != 300
+        if bad.any():
+            row = int(df.index[bad][0])
+            raise DataFileError(f"{path}: row {row} holds {len(str(df.loc[row, 'sequence']))} bp, not 300")
+        frames.append(df)
+    rows = pd.concat(frames, ignore_index=True)
+    counts = {"decoy_rows": int((rows["promoter_presence"] != 1).sum())}
+    real = rows.loc[rows["promoter_presence"] == 1, "sequence"].str.upper()
+    counts["rows"] = len(real)
+    core = read_core60(data_dir)
+    ids_of_core: dict[str, list[str]] = {}
+    for name, c in core.items():
+        ids_of_core.setdefault(c, []).append(name)
+    windows_of_core: dict[str, set[str]] = {}
+    for seq in real:
+        windows_of_core.setdefault(seq[_CORE_IN_300], set()).add(seq)
+    counts["rows_matched"] = int(real.str.slice(200, 260).isin(ids_of_core).sum())
+    counts["rows_unmatched"] = counts["rows"] - counts["rows_matched"]
+    out: dict[str, str] = {}
+    n = dict.fromkeys(("ids_single", "ids_shared_identical", "ids_ambiguous_core", "ids_without_row"), 0)
+    for c, names in ids_of_core.items():
+        wins = windows_of_core.get(c)
+        if not wins:
+            n["ids_without_row"] += len(names)
+        elif len(names) == 1:
+            n["ids_single"] += 1
+            if len(wins) == 1:
+                out[names[0]] = next(iter(wins))
+            else:  # one id, several windows: duplicated core elsewhere in the genome
+                n["ids_ambiguous_core"] += 1
+                n["ids_single"] -= 1
+        elif len(wins) == 1:
+            n["ids_shared_identical"] += len(names)
+            for name in names:
+                out[name] = next(iter(wins))
+        else:
+            n["ids_ambiguous_core"] += len(names)
+    counts.update(n)
+    counts["ids_kept"] = len(out)
+    return out, counts
+
+
 def read_promoters(
     mapper: SymbolMapper,
     data_dir=None,
     genome: str | Path | None = None,
     upstream: int = 1000,
     downstream: int = -1,
+    kind: str = "epd300",
 ) -> tuple[pd.DataFrame, dict[str, int]]:
     """Primary (``_1``) EPDnew promoter per gene, upper-case.
 
-    Without ``genome`` the 60 bp EPDnew sequences are used as they are. With a genome FASTA the window
-    ``-upstream..downstream`` around each EPDnew TSS is cut (strand-aware).
+    Without ``genome``, ``kind`` picks the sequences: ``"epd300"`` the 300 bp windows (-249..+50, see
+    :func:`read_epd300`), ``"core60"`` the 60 bp EPDnew cores (-49..+10). With a genome FASTA the window
+    ``-upstream..downstream`` around each EPDnew TSS is cut (strand-aware) and ``kind`` is ignored.
 
     Returns
     -------
-    (frame with columns gene, promoter, chrom, tss, strand), drop counts by reason
+    (frame with columns gene, promoter, chrom, tss, strand), drop counts by reason (for epd300 also the
+    keying counts of :func:`read_epd300`, prefixed ``epd300_``)
     """
+    if kind not in PROMOTER_KINDS:
+        raise ValueError(f"promoter kind must be one of {PROMOTER_KINDS}, got {kind!r}")
     drops = {"not_primary": 0, "ambiguous_bases": 0, "duplicate_symbol": 0, "outside_genome": 0}
     bed = read_epd_bed(data_dir)
     primary = bed["name"].str.endswith("_1")
     drops["not_primary"] = int((~primary).sum())
     bed = bed[primary].copy()
     if genome is None:
-        path = data_file("promoters/epdnew006_hg38_core_promoters.tsv", data_dir)
-        seqs = pd.read_csv(path, sep="\t", header=None, names=["name", "seq"], dtype=str)
-        if seqs.shape[1] != 2 or seqs["seq"].isna().any():
-            raise DataFileError(f"{path}: expected two tab-separated columns NAME_n, sequence")
-        seq_of = dict(zip(seqs["name"], seqs["seq"].str.upper(), strict=True))
+        if kind == "core60":
+            seq_of = read_core60(data_dir)
+        else:
+            seq_of, keyed = read_epd300(data_dir)
+            drops.update({f"epd300_{k}": v for k, v in keyed.items()})
         bed["promoter"] = bed["name"].map(seq_of)
+        drops["no_sequence"] = int(bed["promoter"].isna().sum())
     else:
         from Bio import SeqIO
 

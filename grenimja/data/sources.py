@@ -5,9 +5,13 @@ Each reader returns a DataFrame with columns ``tf``, ``gene`` (names as in the s
 
 from __future__ import annotations
 
+import os
+from functools import lru_cache
+from pathlib import Path
+
 import pandas as pd
 
-from grenimja.data.datadir import data_file
+from grenimja.data.datadir import data_file, sha256_of
 from grenimja.errors import DataFileError
 
 SOURCES = ("dorothea", "encode", "collectri", "trrust", "chea3")
@@ -26,7 +30,23 @@ def _read_rda_frame(path, name: str) -> pd.DataFrame:
     return res[name]
 
 
-def _read_rda_list(path) -> dict:
+def cache_dir() -> Path:
+    """Folder for derived caches: ``$GRENIMJA_CACHE``, else ``~/.cache/grenimja``."""
+    return Path(os.environ.get("GRENIMJA_CACHE") or Path.home() / ".cache" / "grenimja")
+
+
+@lru_cache(maxsize=8)
+def _read_rda_list(path: str) -> dict[str, list[str]]:
+    """Named gene-set list of an R data file (set name -> member genes).
+
+    rdata's pure-Python parser takes ~40 s for the ENCODE library, so the parsed sets are kept in a
+    TSV under :func:`cache_dir` named by the file's sha256 (a changed file gets a new entry) and in
+    memory per path. Callers must not modify the returned dict.
+    """
+    cached = cache_dir() / f"rda_sets_{sha256_of(Path(path))}.tsv.gz"
+    if cached.is_file():
+        df = pd.read_csv(cached, sep="\t", dtype=str, keep_default_na=False)
+        return {k: g.tolist() for k, g in df.groupby("set", sort=False)["gene"]}
     import rdata
 
     try:
@@ -38,6 +58,16 @@ def _read_rda_list(path) -> dict:
     sets = next(iter(objs.values()))
     if not isinstance(sets, dict):
         raise DataFileError(f"{path}: expected a named list of gene sets, got {type(sets).__name__}")
+    sets = {str(k): [str(g) for g in v] for k, v in sets.items()}
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+        pd.DataFrame(
+            {"set": [k for k, v in sets.items() for _ in v], "gene": [g for v in sets.values() for g in v]}
+        ).to_csv(tmp, sep="\t", index=False, compression="gzip")
+        tmp.replace(cached)
+    except OSError:  # a read-only home: no cache, same result
+        pass
     return sets
 
 
@@ -67,7 +97,7 @@ def _gene_set_pairs(sets: dict, source: str, suffix: str | None) -> pd.DataFrame
 
 def read_encode(data_dir=None) -> pd.DataFrame:
     """Human (hg19) sets of the Enrichr ENCODE_TF_ChIP-seq_2015 library (Harmonizome's ENCODE source)."""
-    sets = _read_rda_list(data_file("encode/ENCODE_TF_ChIP-seq_2015.rda", data_dir))
+    sets = _read_rda_list(str(data_file("encode/ENCODE_TF_ChIP-seq_2015.rda", data_dir)))
     return _gene_set_pairs(sets, "encode", "_HG19")
 
 
@@ -75,7 +105,7 @@ def read_chea3(data_dir=None) -> pd.DataFrame:
     """ChEA3 ENCODE, ReMap and ChEA libraries (human)."""
     frames = []
     for rel in ("chea3/ENCODE.rda", "chea3/ReMap.rda", "chea3/ChEA.rda"):
-        sets = _read_rda_list(data_file(rel, data_dir))
+        sets = _read_rda_list(str(data_file(rel, data_dir)))
         frames.append(_gene_set_pairs(sets, "chea3", None))
     return pd.concat(frames, ignore_index=True)
 

@@ -96,3 +96,21 @@ def adjacency_models(ds, split: str, bundle, emb, n_tfs: int = 40, n_genes: int 
     gnames = ds.genes["gene"].to_numpy()[genes].tolist()
     cpg = ds.genes["cpg"].to_numpy()[genes]
     return {k: adjacency(v.reshape(len(tfs), len(genes)), names, gnames, cpg) for k, v in scores.items()}
+
+
+def specificity_check(
+    model, emb, ds, split: str, part: str = "test", n_genes: int | None = None, seed: int = 0
+) -> dict:
+    """:func:`~grenimja.interpret.specificity.logit_decomposition` of ``model`` over the TFs of one split
+    part (held-out TFs for the TF-disjoint splits) x all genes of the build (or ``n_genes`` seeded ones).
+    """
+    from grenimja.interpret.specificity import logit_decomposition
+
+    tfs = np.array(sorted(set(ds.split(split, part)["tf_i"])))
+    genes = np.arange(len(ds.genes))
+    if n_genes is not None and n_genes < len(genes):
+        genes = np.sort(np.random.default_rng(seed).choice(genes, n_genes, replace=False))
+    tf_tok, gene_tok = tokens_for(model, emb, ds.tfs["protein"].tolist(), ds.genes["promoter"].tolist())
+    ti, gi = np.meshgrid(tfs, genes, indexing="ij")
+    z = score_cached(model, tf_tok, gene_tok, ti.ravel(), gi.ravel(), logits=True).reshape(ti.shape)
+    return {"split": split, "part": part, **logit_decomposition(z)}

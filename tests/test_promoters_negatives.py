@@ -1,0 +1,146 @@
+"""300 bp EPDnew promoters keyed to their ids, and the degree-matched evaluation protocol."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from grenimja.baselines.simple import GeneDegreePrior
+from grenimja.data.names import load_mapper
+from grenimja.data.negatives import degree_matched_negatives
+from grenimja.data.sequences import read_core60, read_epd300, read_promoters
+from grenimja.dataset import load_dataset
+from grenimja.metrics import summarize
+
+
+@pytest.fixture(scope="module")
+def epd300(data_dir):
+    return read_epd300(data_dir)
+
+
+def test_epd300_rows_are_keyed_to_epdnew_ids_with_the_readme_counts(epd300):
+    seqs, c = epd300
+    assert c["rows"] == 29_598 and c["decoy_rows"] == 29_598  # label-0 decoys dropped, all counted
+    assert c["rows_matched"] == 29_597 and c["rows_unmatched"] == 1
+    assert c["ids_single"] == 29_278 and c["ids_shared_identical"] == 232
+    assert c["ids_kept"] == len(seqs) == 29_510
+    assert (
+        c["ids_single"] + c["ids_shared_identical"] + c["ids_ambiguous_core"] + c["ids_without_row"] == 29_598
+    )
+    assert {len(s) for s in seqs.values()} == {300}
+
+
+@pytest.mark.parametrize("pid", ["GAPDH_1", "ACTB_1", "MYC_1", "TP53_1", "EEF1A1_1"])
+def test_a_300bp_window_holds_its_60bp_core_at_minus49_to_plus10(epd300, data_dir, pid):
+    core = read_core60(data_dir)[pid]
+    win = epd300[0][pid]
+    assert win[200:260] == core and win.isupper()
+
+
+def test_promoter_kinds_give_the_window_lengths_and_count_what_is_missing(data_dir):
+    m = load_mapper(data_dir)
+    g300, d300 = read_promoters(m, data_dir, kind="epd300")
+    g60, d60 = read_promoters(m, data_dir, kind="core60")
+    assert set(g300["promoter"].str.len()) == {300}
+    assert (g60["promoter"].str.len() == 60).mean() > 0.999 and g60["promoter"].str.len().max() == 60
+    assert len(g60) == 16_444
+    # every primary promoter of the 60 bp build is in the 300 bp build or counted as dropped
+    assert len(g300) + d300["no_sequence"] + d300["duplicate_symbol"] == len(g60) + d60["duplicate_symbol"]
+    assert d300["epd300_ids_kept"] == 29_510
+    both = g300.merge(g60, on="gene", suffixes=("_300", "_60"))
+    full = both[both["promoter_60"].str.len() == 60]
+    same = full["promoter_300"].str.slice(200, 260) == full["promoter_60"]
+    # only where two primary promoters map to one symbol may the builds keep different ones
+    assert len(full) > 16_000 and (~same).sum() <= d300["duplicate_symbol"]
+    with pytest.raises(ValueError, match="promoter kind"):
+        read_promoters(m, data_dir, kind="core1000")
+
+
+def test_degree_matched_negatives_take_the_nearest_degree_and_never_an_excluded_gene():
+    degree = pd.Series({"a": 0, "b": 1, "c": 5, "d": 5, "e": 9, "f": 20})
+    pos = pd.DataFrame({"tf": ["T", "T", "U"], "gene": ["c", "f", "b"]})
+    neg = degree_matched_negatives(pos, degree, {"T": {"c", "f", "e"}, "U": {"b", "a"}}, seed=0)
+    got = dict(zip(zip(neg["tf"], neg["matched_gene"], strict=True), neg["gene"], strict=True))
+    assert got[("T", "c")] == "d"  # same degree 5, c itself excluded
+    assert got[("T", "f")] == "d" or got[("T", "f")] == "b"  # nearest left to 20 is d (5): e excluded
+    assert got[("T", "f")] == "d"
+    assert got[("U", "b")] in {"c", "d"}  # degree 1: a/b excluded, nearest remaining degree is 5
+    again = degree_matched_negatives(pos, degree, {"T": {"c", "f", "e"}, "U": {"b", "a"}}, seed=0)
+    pd.testing.assert_frame_equal(neg, again)
+
+
+def test_degree_matched_negatives_use_each_gene_of_a_degree_once_before_reusing():
+    degree = pd.Series({f"g{i}": 3 for i in range(5)} | {f"p{i}": 3 for i in range(4)})
+    pos = pd.DataFrame({"tf": ["T"] * 4, "gene": [f"p{i}" for i in range(4)]})
+    neg = degree_matched_negatives(pos, degree, {"T": {f"p{i}" for i in range(4)}}, seed=1)
+    assert neg["gene"].nunique() == 4 and set(neg["gene"]) <= {f"g{i}" for i in range(5)}
+
+
+@pytest.fixture(scope="module")
+def ds(small_dataset):
+    return load_dataset(small_dataset)
+
+
+@pytest.mark.parametrize("split", ["known", "unknown"])
+def test_degree_matched_test_pairs_pair_each_positive_with_a_safe_negative(ds, split):
+    t = ds.evaluation_pairs(split, "test", "degree-matched")
+    pos, neg = t[t["label"] == 1], t[t["label"] == 0]
+    assert len(neg) == len(pos) > 0
+    built = ds.split(split, "test").query("label == 1")
+    left_out = ds.unmatched[(split, "test")]["positives"]
+    assert set(map(tuple, pos[["tf", "gene"]].to_numpy())) <= set(
+        map(tuple, built[["tf", "gene"]].to_numpy())
+    )
+    assert len(pos) + left_out == len(built)
+    known = pd.read_csv(ds.path / "known_any_source.tsv", sep="\t")
+    seen = ds.pairs[ds.pairs[f"split_{split}"] != "test"]
+    linked = set(map(tuple, known[["tf", "gene"]].to_numpy())) | set(
+        map(tuple, seen[["tf", "gene"]].to_numpy())
+    )
+    assert not any(p in linked for p in map(tuple, neg[["tf", "gene"]].to_numpy()))
+    assert (neg.groupby("tf").size() == pos.groupby("tf").size()).all()
+    assert (ds.tfs["tf"].to_numpy()[t["tf_i"]] == t["tf"]).all()
+    assert (ds.genes["gene"].to_numpy()[t["gene_i"]] == t["gene"]).all()
+    assert neg["degree_diff"].mean() < 1.0
+
+
+def test_known_any_source_includes_links_beyond_the_build_sources(ds):
+    known = pd.read_csv(ds.path / "known_any_source.tsv", sep="\t")
+    assert known["sources"].str.contains("chea3").any() and known["sources"].str.contains("collectri").any()
+    pos = ds.pairs[ds.pairs["label"] == 1]
+    assert set(map(tuple, pos[["tf", "gene"]].to_numpy())) <= set(
+        map(tuple, known[["tf", "gene"]].to_numpy())
+    )
+
+
+@pytest.mark.parametrize("split", ["known", "unknown"])
+def test_gene_degree_prior_is_blind_under_degree_matched_negatives(ds, split):
+    prior = GeneDegreePrior().fit(ds, split)
+    res = {}
+    for protocol in ("paper", "degree-matched"):
+        t = ds.evaluation_pairs(split, "test", protocol)
+        res[protocol] = summarize(t["tf"].to_numpy(), t["label"].to_numpy(), prior.score(t))
+    assert abs(res["degree-matched"]["per_tf_mean"]["auroc"] - 0.5) <= 0.05
+    assert abs(res["degree-matched"]["pooled"]["auroc"] - 0.5) <= 0.05
+    assert res["paper"]["per_tf_mean"]["auroc"] > 0.6  # the shortcut the new protocol removes
+
+
+def test_paper_protocol_is_the_built_test_part(ds):
+    pd.testing.assert_frame_equal(ds.evaluation_pairs("known", "test", "paper"), ds.split("known", "test"))
+    with pytest.raises(ValueError, match="negatives must be one of"):
+        ds.evaluation_pairs("known", "test", "random")
+
+
+def test_cpg_flag_of_a_300bp_build_is_read_from_the_window(ds, data_dir):
+    from grenimja.data.datadir import data_file
+
+    genes = ds.genes.set_index("gene")
+    isl = pd.read_csv(data_file("cpg/cpgIslandExt.hg38.tsv", data_dir), sep="\t")
+    for gene in ["GAPDH", "ACTB", "TP53", "ALB", "MYOD1", "INS"]:
+        row = genes.loc[gene]
+        lo, hi = (row.tss - 249, row.tss + 51) if row.strand == "+" else (row.tss - 50, row.tss + 250)
+        on = isl[(isl.chrom == row.chrom) & (isl.start < hi) & (isl.end > lo)]
+        assert bool(row.cpg) == (len(on) > 0), gene
+    assert genes.loc["GAPDH", "cpg"] == 1 and genes.loc["ALB", "cpg"] == 0
+    assert np.isclose(ds.report["counts"]["cpg_promoters"], genes["cpg"].sum())
