@@ -27,6 +27,7 @@ def cmd_data_build(a) -> int:
         dorothea_levels=a.dorothea_levels,
         protein=a.protein,
         promoters=a.promoters,
+        negatives=a.negatives,
         genome=a.genome,
         upstream=a.upstream,
         downstream=a.downstream,
@@ -148,7 +149,11 @@ def cmd_benchmark(a) -> int:
 
         model, _ = load_model(a.model, emb)
         scores = {p: score_split(model, emb, ds, a.split, "test", p)["score"].to_numpy() for p in protocols}
-    suite = baseline_suite(emb, split=a.split, quick=a.quick)
+    only = tuple(a.baselines.split(",")) if a.baselines else None
+    try:
+        suite = baseline_suite(emb, split=a.split, quick=a.quick, only=only)
+    except ValueError as exc:
+        raise GrenimjaError(f"--baselines: {exc}") from exc
     for p, df in run_benchmarks(ds, a.split, emb, scores, suite, protocols).items():
         note = protocol_note(ds, a.split, p)
         write_benchmark(df, a.split, a.out, p, note if p != "paper" else "")
@@ -298,6 +303,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="genome FASTA to cut promoter windows from (hg38); overrides --promoters",
     )
+    b.add_argument(
+        "--negatives",
+        choices=["paper", "degree-matched"],
+        default="paper",
+        help="training negatives: the paper's random non-targets per TF (default), or per positive a "
+        "non-target of the same TF whose gene has the nearest number of regulators in the build",
+    )
     b.add_argument("--upstream", type=int, default=1000)
     b.add_argument("--downstream", type=int, default=-1)
     b.add_argument("--seed", type=int, default=0)
@@ -376,6 +388,12 @@ def build_parser() -> argparse.ArgumentParser:
     bm.add_argument("--out", default="results")
     bm.add_argument(
         "--quick", action="store_true", help="smaller baseline training sets (tests, a first look)"
+    )
+    bm.add_argument(
+        "--baselines",
+        default=None,
+        help="comma list of baselines to run (default all that can score the split): "
+        "prior,homolog,lr,svm,xgb,pwmscan,motif-transfer,lmf,deepram,tbinet,cacpred",
     )
     _add_negatives(bm, allow_both=True)
     bm.set_defaults(func=cmd_benchmark)

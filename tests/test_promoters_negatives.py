@@ -144,3 +144,65 @@ def test_cpg_flag_of_a_300bp_build_is_read_from_the_window(ds, data_dir):
         assert bool(row.cpg) == (len(on) > 0), gene
     assert genes.loc["GAPDH", "cpg"] == 1 and genes.loc["ALB", "cpg"] == 0
     assert np.isclose(ds.report["counts"]["cpg_promoters"], genes["cpg"].sum())
+
+
+def test_evaluate_cli_paper_protocol_is_unchanged_and_degree_matched_adds_specificity(
+    tmp_path, small_dataset, tiny_model_dir
+):
+    import gzip
+    import json
+
+    from .conftest import run_cli
+
+    base = [
+        "evaluate",
+        "--model",
+        tiny_model_dir / "unknown.pt",
+        "--embeddings",
+        tiny_model_dir / "embeddings.npz",
+    ]
+    base += ["--dataset", small_dataset, "--split", "unknown"]
+    run_cli(*base, "--out", tmp_path / "default")
+    run_cli(*base, "--out", tmp_path / "paper", "--negatives", "paper")
+    for f in ("metrics.json", "per_tf.csv", "curves.json"):
+        assert (tmp_path / "default" / f).read_bytes() == (tmp_path / "paper" / f).read_bytes(), f
+    unzip = [gzip.decompress((tmp_path / d / "scores.tsv.gz").read_bytes()) for d in ("default", "paper")]
+    assert unzip[0] == unzip[1]
+    r = run_cli(*base, "--out", tmp_path / "dm", "--negatives", "degree-matched", "--specificity")
+    m = json.loads((tmp_path / "dm" / "metrics.json").read_text())
+    ds = load_dataset(small_dataset)
+    assert m["pooled"]["n"] == 2 * int(
+        (ds.evaluation_pairs("unknown", "test", "degree-matched")["label"] == 1).sum()
+    )
+    spec = json.loads((tmp_path / "dm" / "specificity.json").read_text())
+    assert spec["n_genes"] == len(ds.genes) and spec["n_tfs"] == ds.split("unknown", "test")["tf"].nunique()
+    assert np.isclose(spec["gene_share"] + spec["tf_share"] + spec["interaction_share"], 1.0)
+    assert '"mean_spearman"' in r.stdout
+
+
+def test_benchmark_cli_writes_both_protocols_from_one_fit(tmp_path, small_dataset, tiny_model_dir):
+    from .conftest import run_cli
+
+    r = run_cli(
+        "benchmark", "--dataset", small_dataset, "--split", "unknown", "--quick", "--negatives", "both",
+        "--baselines", "prior,motif-transfer", "--model", tiny_model_dir / "unknown.pt",
+        "--embeddings", tiny_model_dir / "embeddings.npz", "--out", tmp_path,
+    )  # fmt: skip
+    for stem in ("benchmark_unknown", "benchmark_unknown_degree_matched"):
+        for ext in ("md", "csv", "json"):
+            assert (tmp_path / f"{stem}.{ext}").is_file(), (stem, ext)
+    dm = pd.read_csv(tmp_path / "benchmark_unknown_degree_matched.csv").set_index("model")
+    paper = pd.read_csv(tmp_path / "benchmark_unknown.csv").set_index("model")
+    assert {"GReNIMJA (this repo)", "gene-degree prior", "motif transfer (nearest JASPAR TF)"} <= set(
+        dm.index
+    )
+    assert abs(dm.loc["gene-degree prior", "per_tf_auroc"] - 0.5) <= 0.05
+    assert paper.loc["gene-degree prior", "per_tf_auroc"] > dm.loc["gene-degree prior", "per_tf_auroc"]
+    md = (tmp_path / "benchmark_unknown_degree_matched.md").read_text()
+    assert md.startswith("Negatives: degree-matched") and "GReNIMJA (paper)" not in md
+    assert "GReNIMJA (paper)" in (tmp_path / "benchmark_unknown.md").read_text()
+    assert "degree-matched negatives" in r.stdout
+    bad = run_cli(
+        "benchmark", "--dataset", small_dataset, "--split", "unknown", "--baselines", "oracle", check=False
+    )
+    assert bad.returncode == 2 and "unknown baseline" in bad.stderr

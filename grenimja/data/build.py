@@ -26,7 +26,7 @@ import pandas as pd
 from grenimja.data.cpg import cpg_flags, read_cpg_islands
 from grenimja.data.datadir import resolve_data_dir, sha256_of
 from grenimja.data.names import load_mapper
-from grenimja.data.negatives import sample_negatives
+from grenimja.data.negatives import degree_matched_negatives, sample_negatives
 from grenimja.data.sequences import PROMOTER_WINDOWS, read_promoters, read_tf_proteins
 from grenimja.data.sources import DEFAULT_SOURCES, SOURCES, read_sources
 from grenimja.data.splits import homology_split, known_split, tf_split
@@ -54,6 +54,7 @@ class BuildConfig:
     upstream: int = 1000
     downstream: int = -1
     seed: int = 0
+    negatives: str = "paper"  # "paper" (random non-targets per TF) or "degree-matched"
     max_identity: float = 0.4
     max_tfs: int | None = None  # random subset of TFs (seeded), for quick builds and tests
     cpg_upstream: int | None = None  # CpG window; None: the promoter window itself (1000 bp for core60)
@@ -89,6 +90,24 @@ def known_any_source(root, mapper, tfs: set[str], genes: set[str]) -> pd.DataFra
         .agg("+".join)
         .reset_index(name="sources")
     )
+
+
+def _degree_matched_training_negatives(
+    pos: pd.DataFrame, genes: pd.DataFrame, known_any: pd.DataFrame, seed: int, drops: dict
+) -> pd.DataFrame:
+    """Per positive, a non-target gene of the same TF with the nearest number of regulators in the build.
+
+    Before the splits exist, a gene's popularity is its number of regulating TFs over all positives; no
+    negative is linked to its TF in any source. A gene drawn twice for one TF (hub genes, whose degree
+    few non-targets share) is kept once; the repeats are counted in ``drops``.
+    """
+    degree = pos.groupby("gene")["tf"].nunique().reindex(genes["gene"], fill_value=0).astype(np.int64)
+    exclude = {tf: set(g) for tf, g in known_any.groupby("tf")["gene"]}
+    neg = degree_matched_negatives(pos[["tf", "gene"]], degree, exclude, seed)[["tf", "gene"]]
+    before = len(neg)
+    neg = neg.drop_duplicates().sort_values(["tf", "gene"], ignore_index=True)
+    drops["negatives_repeated_gene_dropped"] = before - len(neg)
+    return neg
 
 
 def _hist(lengths: pd.Series, bins: int = 20) -> dict:
@@ -153,7 +172,11 @@ def build_dataset(out_dir: str | Path, cfg: BuildConfig, data_dir=None, progress
         pos = pos[pos["tf"].isin(keep)]
         tfs = sorted(keep)
 
-    neg = sample_negatives(pos, genes["gene"].tolist(), cfg.seed)
+    known_any = known_any_source(root, mapper, set(tfs), set(genes["gene"]))
+    if cfg.negatives == "paper":
+        neg = sample_negatives(pos, genes["gene"].tolist(), cfg.seed)
+    else:
+        neg = _degree_matched_training_negatives(pos, genes, known_any, cfg.seed, drops["pairs"])
     short = pos.groupby("tf").size().sub(neg.groupby("tf").size(), fill_value=0)
     drops["pairs"]["negatives_short_tf_regulates_most_genes"] = int(short.clip(lower=0).sum())
     neg["sources"] = "negative"
@@ -176,8 +199,6 @@ def build_dataset(out_dir: str | Path, cfg: BuildConfig, data_dir=None, progress
     tf_table["split_unknown"] = tf_table["tf"].map(unk)
     tf_table["split_homology"] = tf_table["tf"].map(hom)
     used_genes = genes[genes["gene"].isin(set(pairs["gene"]))].reset_index(drop=True)
-
-    known_any = known_any_source(root, mapper, set(tfs), set(genes["gene"]))
 
     tf_table.to_csv(out / "tfs.tsv", sep="\t", index=False)
     known_any.to_csv(out / "known_any_source.tsv", sep="\t", index=False)
