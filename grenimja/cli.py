@@ -129,8 +129,21 @@ def cmd_scan(a) -> int:
     from grenimja.explorer import load_bundle, scan_protein
 
     bundle = load_bundle(a.model_dir, a.model)
-    table = scan_protein(bundle, Path(a.tf).read_text())
+    table = scan_protein(bundle, Path(a.tf).read_text(), by=a.by)
     table.head(a.top).to_csv(a.out or sys.stdout, sep="\t", index=False)
+    return 0
+
+
+def cmd_reference(a) -> int:
+    from grenimja.explorer import add_gene_reference, load_bundle
+
+    bundle = load_bundle(a.model_dir, a.model, a.data_dir)
+    ref = add_gene_reference(Path(a.model_dir) / f"{a.model}.pt", bundle, a.n_tfs, a.seed)
+    n_pop = sum(x >= 0.9 for x in ref["top_share"])
+    print(
+        f"gene reference of {len(ref['genes']):,} promoters over {len(ref['panel'])} training TFs stored in "
+        f"{a.model}.pt; {n_pop:,} popular genes (top 5% for >= 90% of the panel)"
+    )
     return 0
 
 
@@ -376,8 +389,26 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--model", default="unknown")
     sc.add_argument("--model-dir", default=str(DEFAULT_MODEL_DIR))
     sc.add_argument("--top", type=int, default=100)
+    sc.add_argument(
+        "--by",
+        choices=["probability", "tf_specificity"],
+        default="probability",
+        help="rank by the probability or by the TF-specificity (logit minus the gene's mean over a panel of "
+        "training TFs; needs 'grenimja reference')",
+    )
     sc.add_argument("--out", default=None)
     sc.set_defaults(func=cmd_scan)
+    rf = sub.add_parser(
+        "reference",
+        help="store a model's gene reference (mean logit per catalogue promoter over training TFs) for "
+        "the TF-specificity column",
+    )
+    _add_data_dir(rf)
+    rf.add_argument("--model", default="unknown")
+    rf.add_argument("--model-dir", default=str(DEFAULT_MODEL_DIR))
+    rf.add_argument("--n-tfs", type=int, default=40, help="training TFs in the reference panel")
+    rf.add_argument("--seed", type=int, default=0)
+    rf.set_defaults(func=cmd_reference)
     bm = sub.add_parser(
         "benchmark", help="GReNIMJA and every baseline on a split's test set -> results tables"
     )

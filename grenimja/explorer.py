@@ -21,6 +21,7 @@ from grenimja.homology import identity_to
 from grenimja.model.io import load_model
 from grenimja.model.network import GReNIMJA
 from grenimja.predict import encode_all, promoter_tokens, protein_tokens, scan_tf, score_cached, tokens_for
+from grenimja.reference import POPULAR_SHARE
 
 MODEL_DIR = Path(__file__).resolve().parents[1] / "models"
 
@@ -64,6 +65,26 @@ class Bundle:
     def min_promoter_bp(self) -> int:
         c = self.model.cfg
         return c.dna_k + c.dna_kernel - 1
+
+    @property
+    def reference(self) -> pd.DataFrame | None:
+        """The model's stored gene reference (see :mod:`grenimja.reference`): index gene, columns
+        ``mean_logit``, ``top_share``; None for a model file without one."""
+        ref = self.meta.get("gene_reference")
+        if not ref:
+            return None
+        return pd.DataFrame(
+            {"mean_logit": ref["mean_logit"], "top_share": ref["top_share"]},
+            index=pd.Index(ref["genes"], name="gene"),
+        )
+
+    def panel_proteins(self) -> dict[str, str]:
+        """Reference panel TF -> protein (from the catalogue); empty without a reference or catalogue."""
+        ref = self.meta.get("gene_reference")
+        if not ref or self.catalogue is None:
+            return {}
+        seq = self.catalogue.tfs.set_index("tf")["protein"]
+        return {t: seq[t] for t in ref["panel"] if t in seq.index}
 
     def gene_cache(self) -> torch.Tensor:
         """Encoded catalogue promoters (M, Td, 5H), computed once per bundle."""
@@ -142,11 +163,31 @@ def tf_status(bundle: Bundle, name: str, protein: str) -> dict:
     }
 
 
+SPECIFICITY_HELP = (
+    "TF-specificity = the pair's logit minus the promoter's mean logit over a fixed panel of the model's "
+    "training TFs. Near 0: the model scores this gene alike for any TF (gene popularity); positive: this TF "
+    "is predicted to regulate it more than a typical TF."
+)
+
+
 def score_records(bundle: Bundle, tfs: list[Record], promoters: list[Record]) -> pd.DataFrame:
-    """Probability for every TF x promoter pair, with the TF's known / novel status."""
+    """Probability for every TF x promoter pair, with its TF-specificity and the TF's known / novel status.
+
+    ``tf_specificity`` (see :data:`SPECIFICITY_HELP`) is NaN when the model file has no reference panel
+    or the catalogue (the panel's proteins) is unavailable.
+    """
     t_tok, g_tok = tokens_for(bundle.model, bundle.emb, [r.seq for r in tfs], [r.seq for r in promoters])
     ti, gi = np.meshgrid(np.arange(len(tfs)), np.arange(len(promoters)), indexing="ij")
-    p = score_cached(bundle.model, t_tok, g_tok, ti.ravel(), gi.ravel())
+    z = score_cached(bundle.model, t_tok, g_tok, ti.ravel(), gi.ravel(), logits=True)
+    p = 1 / (1 + np.exp(-z.astype(np.float64)))
+    panel = bundle.panel_proteins()
+    if panel:
+        from grenimja.reference import panel_logits
+
+        gene_mean = panel_logits(bundle.model, bundle.emb, list(panel.values()), [r.seq for r in promoters])
+        spec = z - gene_mean.mean(axis=0)[gi.ravel()]
+    else:
+        spec = np.full(len(z), np.nan)
     status = {r.name: tf_status(bundle, r.name, r.seq) for r in tfs}
     rows = []
     for k, (a, b) in enumerate(zip(ti.ravel(), gi.ravel(), strict=True)):
@@ -156,6 +197,7 @@ def score_records(bundle: Bundle, tfs: list[Record], promoters: list[Record]) ->
                 "tf": t.name,
                 "gene": g.name,
                 "probability": float(p[k]),
+                "tf_specificity": float(spec[k]),
                 **status[t.name],
                 "tf_length_aa": len(t.seq),
                 "promoter_bp": len(g.seq),
@@ -206,26 +248,72 @@ def catalogue_records(
     return [Record(n, t[n]) for n in tfs], [Record(n, g[n]) for n in genes]
 
 
-def scan_sequence(bundle: Bundle, protein: str, progress=None) -> pd.DataFrame:
-    """One protein against every catalogue promoter: gene, probability, rank, cpg (sorted)."""
+def scan_sequence(bundle: Bundle, protein: str, progress=None, by: str = "probability") -> pd.DataFrame:
+    """One protein against every catalogue promoter, ranked by ``by`` ("probability" or "tf_specificity").
+
+    Columns: rank, gene, probability, logit, tf_specificity (NaN without a stored gene reference),
+    popular_gene (ranked in the top 5% by >= 90% of the reference panel's TFs), cpg_promoter.
+    """
+    if by not in ("probability", "tf_specificity"):
+        raise ValueError(f"rank by 'probability' or 'tf_specificity', not {by!r}")
     if bundle.catalogue is None:
         raise GrenimjaError(f"genome scan needs the promoter catalogue: {bundle.catalogue_error}")
     tok = protein_tokens(bundle.model, bundle.emb, [protein])
     cache = bundle.gene_cache()
-    p = scan_tf(bundle.model, tok, cache, progress=progress)
+    z = scan_tf(bundle.model, tok, cache, progress=progress, logits=True).astype(np.float64)
     g = bundle.catalogue.genes
-    out = pd.DataFrame({"gene": g["gene"], "probability": p, "cpg_promoter": g["cpg"].astype(bool)})
-    out = out.sort_values("probability", ascending=False, ignore_index=True)
+    out = pd.DataFrame({"gene": g["gene"], "probability": 1 / (1 + np.exp(-z)), "logit": z})
+    ref = bundle.reference
+    if ref is not None:
+        r = ref.reindex(g["gene"])
+        out["tf_specificity"] = z - r["mean_logit"].to_numpy()
+        out["popular_gene"] = (r["top_share"] >= POPULAR_SHARE).to_numpy()
+    else:
+        out["tf_specificity"] = np.nan
+        out["popular_gene"] = False
+    out["cpg_promoter"] = g["cpg"].astype(bool).to_numpy()
+    out = out.sort_values(by, ascending=False, ignore_index=True)
     out.insert(0, "rank", np.arange(1, len(out) + 1))
     return out
 
 
-def scan_protein(bundle: Bundle, fasta_text: str, progress=None) -> pd.DataFrame:
+def scan_protein(bundle: Bundle, fasta_text: str, progress=None, by: str = "probability") -> pd.DataFrame:
     """Scan the first valid record of a protein FASTA (see :func:`scan_sequence`)."""
     recs, problems = validate_records(fasta_text, "protein", "TF FASTA")
     if not recs:
         raise GrenimjaError("; ".join(problems) or "no valid protein record")
-    return scan_sequence(bundle, recs[0].seq, progress)
+    return scan_sequence(bundle, recs[0].seq, progress, by)
+
+
+def add_gene_reference(model_path: str | Path, bundle: Bundle, n_tfs: int = 40, seed: int = 0) -> dict:
+    """Compute the gene reference of ``bundle`` over its catalogue and store it in the model file.
+
+    The panel is ``n_tfs`` seeded training TFs of the model (see :mod:`grenimja.reference`); the file is
+    rewritten atomically with ``meta["gene_reference"]`` added. Returns the reference.
+    """
+    from tqdm.auto import tqdm
+
+    from grenimja.model.io import _atomic_save, load_payload
+    from grenimja.reference import gene_reference, pick_panel
+
+    if bundle.catalogue is None:
+        raise GrenimjaError(f"the gene reference needs the catalogue: {bundle.catalogue_error}")
+    tfs = bundle.catalogue.tfs.set_index("tf")["protein"]
+    panel = pick_panel(bundle.training_tfs, set(tfs.index), n_tfs, seed)
+    if len(panel) < 2:
+        raise GrenimjaError(f"{model_path}: fewer than 2 training TFs with a protein in the catalogue")
+    genes = bundle.catalogue.genes.set_index("gene")["promoter"]
+    with tqdm(total=1.0, desc=f"reference panel of {len(panel)} TFs", unit_scale=True) as bar:
+
+        def step(f: float) -> None:
+            bar.update(f - bar.n)
+
+        ref = gene_reference(bundle.model, bundle.emb, {t: tfs[t] for t in panel}, genes.to_dict(), step)
+    payload = load_payload(model_path)
+    payload["meta"]["gene_reference"] = ref
+    _atomic_save(payload, Path(model_path))
+    bundle.meta["gene_reference"] = ref
+    return ref
 
 
 def precision_at_k(ranked_genes: list[str], known: set[str], ks=(10, 50, 100, 500, 1000)) -> pd.DataFrame:

@@ -99,14 +99,16 @@ def scan_tf(
     gene_cache: torch.Tensor,
     batch: int = 4096,
     progress: Callable[[float], None] | None = None,
+    logits: bool = False,
 ) -> np.ndarray:
-    """One TF (1, Lp) against cached promoter encodings (M, Td, 5H) -> probabilities (M,)."""
+    """One TF (1, Lp) against cached promoter encodings (M, Td, 5H) -> probabilities (M,) (or logits)."""
     model.eval()
     xt = model.encode_tf(tf_tokens)
     out = []
     m = len(gene_cache)
     for s in range(0, m, batch):
-        out.append(torch.sigmoid(model.head(xt, gene_cache[s : s + batch])).numpy())
+        z = model.head(xt, gene_cache[s : s + batch])
+        out.append((z if logits else torch.sigmoid(z)).numpy())
         if progress:
             progress(min(1.0, (s + batch) / m))
     return np.concatenate(out).astype(np.float32)

@@ -5,7 +5,7 @@ import streamlit as st
 
 import ui
 from grenimja.errors import GrenimjaError
-from grenimja.explorer import catalogue_records, predict_fasta, score_records
+from grenimja.explorer import SPECIFICITY_HELP, catalogue_records, predict_fasta, score_records
 
 st.title("Predict regulation")
 b = ui.pick_model()
@@ -65,9 +65,18 @@ if table is not None:
             column_config={
                 "probability": st.column_config.ProgressColumn(
                     "probability", min_value=0.0, max_value=1.0, format="%.3f"
-                )
+                ),
+                "tf_specificity": st.column_config.NumberColumn(
+                    "TF-specificity", format="%+.2f", help=SPECIFICITY_HELP
+                ),
             },
         )
+        if table["tf_specificity"].isna().all():
+            st.caption(
+                "TF-specificity needs the model's gene reference (`grenimja reference`) and the catalogue."
+            )
+        else:
+            st.caption(SPECIFICITY_HELP)
         ui.download(table, "grenimja_predictions.csv")
         if table["tf"].nunique() > 1 and table["gene"].nunique() > 1:
             mat = table.pivot(index="tf", columns="gene", values="probability")

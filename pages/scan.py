@@ -5,7 +5,7 @@ import streamlit as st
 
 import ui
 from grenimja.errors import GrenimjaError
-from grenimja.explorer import precision_at_k, scan_sequence, targets_by_tf
+from grenimja.explorer import SPECIFICITY_HELP, precision_at_k, scan_sequence, targets_by_tf
 from grenimja.fasta import validate_records
 
 
@@ -44,6 +44,14 @@ else:
         except GrenimjaError as exc:
             st.error(str(exc))
 
+has_ref = b.reference is not None
+by = st.radio(
+    "Rank by",
+    ["probability", "tf_specificity"] if has_ref else ["probability"],
+    horizontal=True,
+    format_func={"probability": "probability", "tf_specificity": "TF-specificity"}.get,
+    help=SPECIFICITY_HELP,
+)
 if protein is not None and st.button("Scan all promoters", type="primary"):
     bar = st.progress(0.0, text="Scoring promoters ...")
     res = scan_sequence(b, protein, progress=lambda f: bar.progress(f, text=f"Scoring promoters ... {f:.0%}"))
@@ -52,9 +60,20 @@ if protein is not None and st.button("Scan all promoters", type="primary"):
 
 if "scan" in st.session_state:
     name, res = st.session_state["scan"]
+    res = res.sort_values(by, ascending=False, ignore_index=True).assign(rank=lambda d: range(1, len(d) + 1))
     known = dorothea_targets().get(str(name).upper(), set())
     res = res.assign(known_target=res["gene"].isin(known))
-    st.subheader(f"{name}: ranked targets")
+    st.subheader(
+        f"{name}: ranked targets (by {'TF-specificity' if by == 'tf_specificity' else 'probability'})"
+    )
+    if has_ref:
+        n_pop = int(res.head(100)["popular_gene"].sum())
+        st.caption(
+            f"{SPECIFICITY_HELP} **popular_gene** marks genes that {len(b.meta['gene_reference']['panel'])} "
+            f"reference TFs nearly all (>= 90%) rank in their top 5%: {n_pop} of the top 100 here."
+        )
+    else:
+        st.caption("This model file has no gene reference: run `grenimja reference` to add TF-specificity.")
     top = st.slider("Show top", 10, 1000, 100, step=10)
     st.dataframe(
         res.head(top),
@@ -63,7 +82,8 @@ if "scan" in st.session_state:
         column_config={
             "probability": st.column_config.ProgressColumn(
                 "probability", min_value=0.0, max_value=1.0, format="%.3f"
-            )
+            ),
+            "tf_specificity": st.column_config.NumberColumn("TF-specificity", format="%+.2f"),
         },
     )
     ui.download(res, f"grenimja_scan_{name}.csv", "Download all scores (CSV)")
