@@ -124,15 +124,18 @@ def run_benchmarks(
     """
     tests = {p: ds.evaluation_pairs(split, "test", p) for p in protocols}
     rows: dict[str, list[dict]] = {p: [] for p in protocols}
+    scores: dict[str, dict[str, np.ndarray]] = {p: {} for p in protocols}
     for p in protocols:
         if grenimja_scores is not None and p in grenimja_scores:
             rows[p].append(_row("GReNIMJA (this repo)", tests[p], grenimja_scores[p]))
+            scores[p]["GReNIMJA (this repo)"] = grenimja_scores[p]
     for b in baselines if baselines is not None else baseline_suite(emb, split=split):
         t0 = time.time()
         b.fit(ds, split)
         for p in protocols:
             test = tests[p]
             s = b.score(test)
+            scores[p][b.name] = s
             ok = ~np.isnan(s)
             note = f"fit+score {time.time() - t0:.0f} s"
             if not ok.all():
@@ -151,7 +154,73 @@ def run_benchmarks(
                 rows[p].append(row)
             if progress:
                 print(f"[{split}, {p} negatives] {b.name}: AUROC {row['auroc']:.3f} ({note})", flush=True)
+    last_scores.clear()
+    last_scores.update({p: (tests[p], scores[p]) for p in protocols})
     return {p: pd.DataFrame(r) for p, r in rows.items()}
+
+
+# (test pairs, model -> scores) per protocol of the latest run_benchmarks call, for by_positive_type
+last_scores: dict[str, tuple[pd.DataFrame, dict[str, np.ndarray]]] = {}
+
+CHIP_SOURCES = ("encode", "chea3")  # ChIP-seq peak sets; the others are curated / literature / inferred
+
+
+def positive_type(sources: pd.Series) -> pd.Series:
+    """ "ChIP-seq only", "curated only" or "both" from a pair's ``+``-joined source names."""
+    chip = sources.str.split("+").map(lambda xs: any(x in CHIP_SOURCES for x in xs))
+    other = sources.str.split("+").map(lambda xs: any(x not in CHIP_SOURCES for x in xs))
+    return pd.Series(
+        np.where(chip & other, "both", np.where(chip, "ChIP-seq only", "curated only")), index=sources.index
+    )
+
+
+def by_positive_type(
+    test: pd.DataFrame, scores: dict[str, np.ndarray], min_positives: int = 5
+) -> pd.DataFrame:
+    """AUROC of every model on the positives of one type (ChIP-seq only / curated only / both).
+
+    Degree-matched negatives go with the type of the positive they were matched to; paper negatives (not
+    matched) are all kept with every type. ``per_tf_auroc`` is the mean over TFs with at least
+    ``min_positives`` positives of the type, each against its own negatives; pairs a model cannot score (NaN)
+    are left out.
+    """
+    from grenimja.metrics import binary_metrics
+
+    pos = test["label"] == 1
+    kind = pd.Series("", index=test.index)
+    kind[pos] = positive_type(test.loc[pos, "sources"].astype(str))
+    if "matched_gene" in test:
+        of_pos = dict(
+            zip(zip(test.loc[pos, "tf"], test.loc[pos, "gene"], strict=True), kind[pos], strict=True)
+        )
+        neg = ~pos
+        kind[neg] = [
+            of_pos.get(k, "") for k in zip(test.loc[neg, "tf"], test.loc[neg, "matched_gene"], strict=True)
+        ]
+    rows = []
+    for t in ("ChIP-seq only", "curated only", "both"):
+        keep = (kind == t) | (~pos & ("matched_gene" not in test))
+        for name, s in scores.items():
+            sub = keep & ~np.isnan(s)
+            d = test[sub].assign(score=s[sub.to_numpy()])
+            if d["label"].nunique() < 2:
+                continue
+            per_tf = [
+                binary_metrics(g["label"].to_numpy(), g["score"].to_numpy())["auroc"]
+                for _, g in d.groupby("tf")
+                if (g["label"] == 1).sum() >= min_positives and g["label"].nunique() == 2
+            ]
+            rows.append(
+                {
+                    "model": name,
+                    "positive_type": t,
+                    "positives": int((d["label"] == 1).sum()),
+                    "auroc": binary_metrics(d["label"].to_numpy(), d["score"].to_numpy())["auroc"],
+                    f"tfs_with_{min_positives}_positives": len(per_tf),
+                    "per_tf_auroc": float(np.mean(per_tf)) if per_tf else float("nan"),
+                }
+            )
+    return pd.DataFrame(rows)
 
 
 def protocol_note(ds: Dataset, split: str, negatives: str) -> str:
@@ -171,6 +240,22 @@ def protocol_note(ds: Dataset, split: str, negatives: str) -> str:
     )
 
 
+def markdown_table(df: pd.DataFrame, cols: list[str] | None = None) -> str:
+    """A Markdown table of ``df`` (floats to 3 decimals, integers with thousands separators)."""
+    cols = list(df.columns) if cols is None else cols
+
+    def cell(v) -> str:
+        if isinstance(v, float | np.floating):
+            return f"{v:.3f}"
+        if isinstance(v, int | np.integer):
+            return f"{v:,}"
+        return str(v)
+
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    lines += ["| " + " | ".join(cell(r[c]) for c in cols) + " |" for r in df.to_dict("records")]
+    return "\n".join(lines)
+
+
 def to_markdown(df: pd.DataFrame, split: str, negatives: str = "paper", note: str = "") -> str:
     cols = [
         "model",
@@ -185,20 +270,7 @@ def to_markdown(df: pd.DataFrame, split: str, negatives: str = "paper", note: st
         "per_tf_auroc",
         "per_tf_aupr",
     ]
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for r in df.to_dict("records"):
-        lines.append(
-            "| "
-            + " | ".join(
-                f"{r[c]:.3f}"
-                if isinstance(r[c], float)
-                else f"{r[c]:,}"
-                if isinstance(r[c], int | np.integer)
-                else str(r[c])
-                for c in cols
-            )
-            + " |"
-        )
+    lines = markdown_table(df, cols).splitlines()
     # the paper's numbers were measured under its own negatives only
     for name, m in (PAPER.get(split, {}) if negatives == "paper" else {}).items():
         lines.append(

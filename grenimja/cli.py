@@ -148,7 +148,16 @@ def cmd_reference(a) -> int:
 
 
 def cmd_benchmark(a) -> int:
-    from grenimja.benchmark import baseline_suite, protocol_note, run_benchmarks, write_benchmark
+    from grenimja.benchmark import (
+        baseline_suite,
+        benchmark_stem,
+        by_positive_type,
+        last_scores,
+        markdown_table,
+        protocol_note,
+        run_benchmarks,
+        write_benchmark,
+    )
     from grenimja.dataset import load_dataset
     from grenimja.embedding import Embeddings
 
@@ -170,6 +179,11 @@ def cmd_benchmark(a) -> int:
     for p, df in run_benchmarks(ds, a.split, emb, scores, suite, protocols).items():
         note = protocol_note(ds, a.split, p)
         write_benchmark(df, a.split, a.out, p, note if p != "paper" else "")
+        test, model_scores = last_scores[p]
+        typed = by_positive_type(test, model_scores)
+        stem = Path(a.out) / f"{benchmark_stem(a.split, p)}_by_positive_type"
+        typed.to_csv(f"{stem}.csv", index=False)
+        stem.with_suffix(".md").write_text(markdown_table(typed) + "\n")
         print(f"\n{a.split} split, {note}")
         print(df.drop(columns="note").to_string(index=False, float_format="%.3f"))
     return 0

@@ -1,7 +1,8 @@
 """Write models/MODEL_CARD.md and results/README.md from the measured outputs (no number typed by hand).
 
-Inputs: models/*.pt (meta: settings, history), datasets/v1/report.json, results/eval_*/metrics.json,
-results/benchmark_*.md, results/bench_model.json (from bench/bench_model.py).
+Inputs: models/*.pt (meta: settings, history, build), datasets/<build>/report.json,
+results/eval_<split>[_degree_matched]/metrics.json and specificity.json, results/validation/*.json,
+results/benchmark_<split>[_degree_matched].md, results/bench_model.json (from bench/bench_model.py).
 """
 
 from __future__ import annotations
@@ -23,31 +24,50 @@ def _metrics_line(name: str, m: dict) -> str:
     )
 
 
+PROTOCOLS = {"paper": "", "degree-matched": "_degree_matched"}
+PROMOTERS = {
+    "epd300": "300 bp, -249..+50 around the TSS",
+    "core60": "60 bp, -49..+10",
+}
+
+
+def _model_meta(name: str) -> tuple[dict, dict] | None:
+    f = ROOT / "models" / f"{name}.pt"
+    if not f.is_file():
+        return None
+    ck = torch.load(f, weights_only=True)
+    return ck["meta"], ck["config"]
+
+
 def main() -> None:
-    rep = json.loads((ROOT / "datasets" / "v1" / "report.json").read_text())
+    meta = _model_meta("unknown") or _model_meta("known")
+    build = meta[0].get("dataset", "v1") if meta else "v1"
+    kind = meta[0].get("promoters", "core60") if meta else "core60"
+    rep = json.loads((ROOT / "datasets" / build / "report.json").read_text())
     c = rep["counts"]
     lines = [
         "# Bundled models",
         "",
-        "Two GReNIMJA models trained on CPU (2 cores) on dataset build `datasets/v1` "
-        "(`grenimja data build --out datasets/v1`, seed 0; rebuild it to reproduce: the build is deterministic).",
+        f"GReNIMJA models trained on CPU (2 cores) on dataset build `datasets/{build}` "
+        f"(`grenimja data build --out datasets/{build}`, seed {rep['config']['seed']}; rebuild it to reproduce: "
+        "the build is deterministic).",
         "",
         f"- Data: DoRothEA A-D + ENCODE ChIP-seq 2015 (hg19 sets): {c['positives']:,} positive and "
         f"{c['negatives']:,} negative pairs, {c['tfs']} TFs with full-length proteins, "
-        f"{c['genes_in_pairs']:,} genes with an EPDnew hg38 primary promoter (60 bp, -49..+10; no genome FASTA "
+        f"{c['genes_in_pairs']:,} genes with an EPDnew hg38 primary promoter ({PROMOTERS[kind]}; no genome FASTA "
         "was available offline for the paper's 1000 bp windows).",
         "- Embeddings: `embeddings.npz`, skip-gram word2vec (gensim) of protein 4-mers (100-d) and DNA 5-mers "
-        "(50-d), window 10, 10 epochs, on all 656 human TF proteins and 16,444 promoters; frozen in the models.",
+        "(50-d), window 10, 10 epochs, on all 656 human TF proteins and the 16,444 60 bp EPDnew cores; frozen "
+        "in the models (the 300 bp models read the same 5-mer vectors).",
         "- `unknown.pt`: trained on the TF-disjoint `unknown` split (use it for TFs not in its training set); "
         "`known.pt`: trained on the pair-level `known` split.",
         "",
     ]
     for name in ("unknown", "known"):
-        f = ROOT / "models" / f"{name}.pt"
-        if not f.is_file():
+        mm = _model_meta(name)
+        if mm is None:
             continue
-        ck = torch.load(f, weights_only=True)
-        meta, cfg = ck["meta"], ck["config"]
+        meta, cfg = mm
         hist = meta["history"]
         tr = meta["train"]
         best = min(hist, key=lambda h: h["valid_loss"])
@@ -66,7 +86,14 @@ def main() -> None:
             f"{cfg['dna_channels']} channels stride {cfg['dna_stride']}; max-pool {cfg['pool']} (adapted to "
             f"short promoters); common width {cfg['common']}; 2D LSTM hidden {cfg['hidden']}; FC "
             f"{cfg['hidden']} -> {cfg['fc_hidden']} -> 1 (paper: 300 / 260 channels, width 190).",
-            f"- Training TFs: {len(meta['training_tfs'])}.",
+            f"- Build `datasets/{meta.get('dataset', '?')}`, promoters "
+            f"{PROMOTERS.get(meta.get('promoters', 'core60'), '?')}; training TFs: {len(meta['training_tfs'])}"
+            + (
+                f"; gene reference panel of {len(meta['gene_reference']['panel'])} training TFs "
+                "(TF-specificity column)."
+                if meta.get("gene_reference")
+                else "."
+            ),
             "",
             "| epoch | train loss | valid loss | valid AUROC |",
             "|---|---|---|---|",
@@ -83,21 +110,66 @@ def main() -> None:
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name in ("known", "unknown", "homology"):
-        f = RES / f"eval_{name}" / "metrics.json"
-        if f.is_file():
-            label = (
-                "homology-aware split (model not bundled: runs/homology)"
-                if name == "homology"
-                else f"{name} TFs"
-            )
-            lines.append(_metrics_line(f"GReNIMJA, {label} (this repo)", json.loads(f.read_text())))
+        for proto, suffix in PROTOCOLS.items():
+            f = RES / f"eval_{name}{suffix}" / "metrics.json"
+            if f.is_file():
+                lines.append(
+                    _metrics_line(f"GReNIMJA, {name} TFs, {proto} negatives", json.loads(f.read_text()))
+                )
     lines += [
         "| GReNIMJA, known TFs (paper Table 1) | | 0.844 | 0.928 | 0.929 | 0.847 | 0.689 | | | |",
         "| GReNIMJA, unknown TFs (paper Table 5) | | 0.685 | 0.698 | 0.694 | | | | | |",
         "",
-        "Baselines on the same splits: `results/README.md`.",
+        "Baselines on the same splits and both protocols: `results/README.md`. Degree-matched negatives: per "
+        "test positive, a gene of the same TF with the nearest number of training regulators, linked to the TF in "
+        "no source; the gene-degree prior scores 0.5 there by construction.",
         "",
     ]
+    spec_files = {
+        "unknown.pt (bundled), unknown-split test TFs": "eval_unknown_degree_matched",
+        "known.pt (bundled), known-split test TFs": "eval_known_degree_matched",
+        "previous 60 bp unknown.pt, unknown-split test TFs (datasets/v1)": "eval_unknown_core60",
+    }
+    spec = [
+        (name, json.loads(f.read_text()))
+        for name, d in spec_files.items()
+        if (f := RES / d / "specificity.json").is_file()
+    ]
+    if spec:
+        lines += [
+            "## Does the ranking change with the TF?",
+            "",
+            "Two-way decomposition of the logits of every test TF against every gene of the build "
+            "(`grenimja evaluate --specificity`): share of the variance explained by the gene alone, the TF "
+            "alone and their interaction, and the mean Spearman correlation between two TFs' rankings of all "
+            "genes (1.0: every TF gets the same ranking).",
+            "",
+            "| model | TFs x genes | gene share | TF share | interaction share | mean Spearman |",
+            "|---|---|---|---|---|---|",
+        ]
+        for name, d in spec:
+            lines.append(
+                f"| {name} | {d['n_tfs']} x {d['n_genes']:,} | {d['gene_share']:.3f} | {d['tf_share']:.3f} | "
+                f"{d['interaction_share']:.3f} | {d['mean_spearman']:.3f} |"
+            )
+        lines.append("")
+    val = RES / "validation" / "summary.json"
+    if val.is_file():
+        lines += [
+            "## Which model was bundled (validation only)",
+            "",
+            "Unknown-TF models compared on the validation TFs, both protocols (pooled AUROC / mean per-TF "
+            "AUROC); the test parts were not used for any choice.",
+            "",
+            "| model | build | paper AUROC | paper per-TF AUROC | degree-matched AUROC | degree-matched per-TF AUROC |",
+            "|---|---|---|---|---|---|",
+        ]
+        for r in json.loads(val.read_text()):
+            lines.append(
+                f"| {r['model']} | {r['build']} | {r['paper_auroc']:.3f} | {r['paper_per_tf_auroc']:.3f} | "
+                f"{r['dm_auroc']:.3f} | {r['dm_per_tf_auroc']:.3f} |"
+            )
+        lines.append("")
     bench = RES / "bench_model.json"
     if bench.is_file():
         b = json.loads(bench.read_text())
@@ -127,7 +199,7 @@ def main() -> None:
     out = [
         "# Results",
         "",
-        "All numbers below were measured here on dataset build `datasets/v1` "
+        f"All numbers below were measured here on dataset build `datasets/{build}` "
         "(see `models/MODEL_CARD.md`), test parts only; no tuning on the test sets. Tables are written by "
         "`grenimja benchmark` (Markdown, CSV and JSON beside this file); paper rows are quoted from the paper "
         "(their data: 697 TFs, 1 kb promoters, GPU training).",
@@ -142,17 +214,35 @@ def main() -> None:
         "unknown": "Unknown TFs (TF-disjoint split; paper Table 5)",
         "homology": "Homology-aware split (no held-out TF above 40% identity to a training TF; beyond the paper)",
     }
+    out += [
+        "Each split is shown under two protocols. **Paper negatives**: per TF, random genes that are not its "
+        "targets; targets are popular genes and random genes are not, so this protocol mostly measures whether a "
+        "gene is regulated at all, and the TF-blind gene-degree prior does well on it. **Degree-matched "
+        "negatives**: per test positive, a gene of the same TF with the nearest number of training-split "
+        "regulators that no source links to the TF; the gene-degree prior is blind here (0.5) and a model must "
+        "rank this TF's targets above other genes of equal popularity, which is the question a biologist asks of "
+        "an uncharacterised TF. The first line of each degree-matched table gives the remaining degree gap.",
+        "",
+    ]
     for split, title in titles.items():
-        f = RES / f"benchmark_{split}.md"
-        if f.is_file():
-            out += [f"## {title}", "", f.read_text()]
+        parts = []
+        for proto, suffix in PROTOCOLS.items():
+            f = RES / f"benchmark_{split}{suffix}.md"
+            if f.is_file():
+                parts += [f"### {proto} negatives", "", f.read_text()]
+        if parts:
+            out += [f"## {title}", ""] + parts
     out += [
         "## Reading these tables",
         "",
         "- The **gene-degree prior** ignores the TF: it scores a gene by how many training TFs regulate it. "
         "The paper's negative sampling (random non-targets per TF) makes gene popularity a strong shortcut, so "
         "any model's pooled AUROC should be read against this row; per-TF AUROC removes most of it.",
-        "- PWMScan only covers TFs with a human JASPAR CORE matrix; GReNIMJA is also shown on that subset.",
+        "- PWMScan only covers TFs with a human JASPAR CORE matrix; GReNIMJA is also shown on that subset. "
+        "Motif transfer scores every TF with the matrices of its most identical other TF that has one (the TF's "
+        "own matrices excluded): what a biologist does for a TF with no known motif.",
+        "- Logistic matrix factorisation (known split only) learns TF and gene factors from the training pairs "
+        "alone, no sequence: the strongest thing a sequence-free model can do for known TFs.",
         "- Per-TF deep baselines (DeepRAM / TBiNet / CacPred-style) are small CPU versions on promoter one-hot, "
         "trained on 12 random known-split TFs (at most 3,000 training pairs each; 9 of them have test pairs); "
         "GReNIMJA on the same TFs follows each. They cannot score unseen TFs, so they appear in the known split only.",
