@@ -206,3 +206,25 @@ def test_benchmark_cli_writes_both_protocols_from_one_fit(tmp_path, small_datase
         "benchmark", "--dataset", small_dataset, "--split", "unknown", "--baselines", "oracle", check=False
     )
     assert bad.returncode == 2 and "unknown baseline" in bad.stderr
+
+
+def test_auroc_by_positive_type_keeps_matched_negatives_with_their_positive_type():
+    from grenimja.benchmark import by_positive_type, positive_type
+
+    src = pd.Series(["encode", "dorothea", "dorothea+encode", "chea3+trrust"])
+    assert positive_type(src).tolist() == ["ChIP-seq only", "curated only", "both", "both"]
+    test = pd.DataFrame(
+        {
+            "tf": ["T"] * 12,
+            "gene": [f"p{i}" for i in range(6)] + [f"n{i}" for i in range(6)],
+            "label": [1] * 6 + [0] * 6,
+            "sources": ["encode"] * 3 + ["dorothea"] * 3 + ["negative (degree-matched)"] * 6,
+            "matched_gene": [np.nan] * 6 + [f"p{i}" for i in range(6)],
+        }
+    )
+    # the model ranks ChIP-seq positives above their matched negatives, curated ones below theirs
+    s = np.array([0.9, 0.8, 0.7, 0.1, 0.2, 0.3, 0.1, 0.2, 0.3, 0.9, 0.8, 0.7])
+    t = by_positive_type(test, {"m": s}, min_positives=3).set_index("positive_type")
+    assert t.loc["ChIP-seq only", "auroc"] == 1.0 and t.loc["curated only", "auroc"] == 0.0
+    assert t.loc["ChIP-seq only", "positives"] == 3 and "both" not in t.index
+    assert t.loc["ChIP-seq only", "per_tf_auroc"] == 1.0
