@@ -342,3 +342,32 @@ def targets_by_tf(data_dir=None, sources=("dorothea",)) -> dict[str, set[str]]:
     df = read_sources(list(sources), data_dir)
     df = df.assign(tf=mapper.map_series(df["tf"]), gene=mapper.map_series(df["gene"])).dropna()
     return df.groupby("tf")["gene"].agg(set).to_dict()
+
+
+RESULTS_DIR = Path(__file__).resolve().parents[1] / "results"
+
+
+def protocol_metrics(split: str, results_dir: str | Path = RESULTS_DIR) -> pd.DataFrame:
+    """Test metrics of the bundled ``split`` model under both protocols, from ``results/eval_<split>*``.
+
+    One row per protocol found (paper / degree-matched): pairs, TFs, pooled AUROC / AUPR, mean per-TF AUROC.
+    Empty when no evaluation was written.
+    """
+    import json
+
+    rows = []
+    for proto, suffix in (("paper", ""), ("degree-matched", "_degree_matched")):
+        f = Path(results_dir) / f"eval_{split}{suffix}" / "metrics.json"
+        if f.is_file():
+            m = json.loads(f.read_text())
+            rows.append(
+                {
+                    "negatives": proto,
+                    "pairs": m["pooled"]["n"],
+                    "TFs": m["n_tfs"],
+                    "AUROC": m["pooled"]["auroc"],
+                    "AUPR": m["pooled"]["aupr"],
+                    "per-TF AUROC": m["per_tf_mean"]["auroc"],
+                }
+            )
+    return pd.DataFrame(rows)

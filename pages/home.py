@@ -5,6 +5,7 @@ import json
 import streamlit as st
 
 import ui
+from grenimja.explorer import protocol_metrics
 
 st.title("GReNIMJA explorer")
 st.markdown(
@@ -26,6 +27,20 @@ c1, c2, c3 = st.columns(3)
 c1.metric("Split", meta.get("split", "?"))
 c2.metric("Training TFs", len(b.training_tfs))
 c3.metric("Epoch kept (best validation loss)", len(hist))
+pm = protocol_metrics(meta.get("split", "unknown"))
+if not pm.empty:
+    st.markdown(
+        "**Test metrics under both protocols.** *paper*: random non-targets per TF as negatives (gene "
+        "popularity alone scores well here); *degree-matched*: each target of a TF against a non-target of the "
+        "same TF with as many known regulators (a TF-blind score gets 0.5)."
+    )
+    st.dataframe(
+        pm,
+        hide_index=True,
+        column_config={
+            c: st.column_config.NumberColumn(format="%.3f") for c in ("AUROC", "AUPR", "per-TF AUROC")
+        },
+    )
 card = ui.model_dir() / "MODEL_CARD.md"
 if card.is_file():
     with st.expander("Model card (data, settings, test metrics vs the paper)", expanded=True):

@@ -17,6 +17,30 @@ def test_home_shows_model_card_and_citation():
     assert "GReNIMJA answers from sequence alone" in text
     assert "Okubo et al." in text
     assert any(m.label == "Training TFs" and int(m.value) > 100 for m in at.metric)
+    protocols = at.dataframe[0].value
+    assert list(protocols["negatives"]) == ["paper", "degree-matched"]
+    assert protocols["AUROC"].between(0, 1).all()
+    assert "degree-matched" in text and "TF-blind score gets 0.5" in text
+
+
+def test_predict_page_shows_tf_specificity_beside_the_probability():
+    at = open_page("pages/predict.py")
+    at.button(key="tf_ex").click().run()
+    at.button(key="prom_ex").click().run()
+    at.button(key="go_fasta").click().run()
+    df = at.dataframe[0].value
+    assert {"probability", "tf_specificity"} <= set(df.columns) and df["tf_specificity"].notna().all()
+    assert any("TF-specificity = the pair's logit minus" in c.value for c in at.caption)
+
+
+def test_scan_page_ranks_by_tf_specificity_and_marks_popular_genes():
+    at = open_page("pages/scan.py")
+    at.radio[1].set_value("tf_specificity").run()
+    at.button[0].click().run()
+    assert not at.exception
+    df = at.dataframe[0].value
+    assert df["tf_specificity"].is_monotonic_decreasing and "popular_gene" in df.columns
+    assert any("popular_gene" in c.value for c in at.caption)
 
 
 def test_predict_page_scores_example_fasta():

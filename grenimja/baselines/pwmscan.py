@@ -93,21 +93,28 @@ class PWMScan:
         """The PWMs that score TF ``tf`` (index into the dataset's TFs): its own JASPAR matrices."""
         return self.pwms.get(self.tf_names[tf])
 
-    def _neglogp(self, tf: int) -> np.ndarray:
-        """-log10 empirical p-value of every promoter for one TF, (n_genes,)."""
+    def _background(self, tf: int) -> np.ndarray:
+        """Sorted best background score per random promoter for one TF's matrices, (n_background,)."""
         if tf not in self._cache:
-            pwms = self.matrices(tf)
-            s = np.max([max_scores(self.x, w) for w in pwms], axis=0)
-            b = np.sort(np.max([max_scores(self.bg, w) for w in pwms], axis=0))
-            ge = len(b) - np.searchsorted(b, s, side="left")
-            self._cache[tf] = -np.log10((ge + 1) / (len(b) + 1))
+            self._cache[tf] = np.sort(np.max([max_scores(self.bg, w) for w in self.matrices(tf)], axis=0))
         return self._cache[tf]
 
     def neglogp(self, pairs: pd.DataFrame) -> np.ndarray:
+        """-log10 empirical p-value of each pair's promoter for its TF (NaN for TFs without matrices).
+
+        Only the promoters that occur in ``pairs`` are scanned, each once per TF.
+        """
         out = np.full(len(pairs), np.nan)
+        genes = pairs["gene_i"].to_numpy()
         for tf, idx in pairs.groupby("tf_i").indices.items():
-            if self.matrices(int(tf)) is not None:
-                out[idx] = self._neglogp(int(tf))[pairs["gene_i"].to_numpy()[idx]]
+            pwms = self.matrices(int(tf))
+            if pwms is None:
+                continue
+            u, inv = np.unique(genes[idx], return_inverse=True)
+            s = np.max([max_scores(self.x[u], w) for w in pwms], axis=0)
+            b = self._background(int(tf))
+            ge = len(b) - np.searchsorted(b, s, side="left")
+            out[idx] = -np.log10((ge + 1) / (len(b) + 1))[inv]
         return out
 
     def _tune(self, va: pd.DataFrame) -> float:
