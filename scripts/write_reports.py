@@ -129,7 +129,7 @@ def main() -> None:
     spec_files = {
         "unknown.pt (bundled), unknown-split test TFs": "eval_unknown_degree_matched",
         "known.pt (bundled), known-split test TFs": "eval_known_degree_matched",
-        "previous 60 bp unknown.pt, unknown-split test TFs (datasets/v1)": "eval_unknown_core60",
+        "runs/unknown300 (300 bp, not bundled), unknown-split test TFs (datasets/v2)": "eval_unknown300_degree_matched",
     }
     spec = [
         (name, json.loads(f.read_text()))
