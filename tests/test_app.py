@@ -111,7 +111,7 @@ def test_scan_page_upload_with_bad_record():
     assert "'1' at position 4" in at.warning[0].value
     at.button[-1].click().run()
     assert not at.exception
-    assert at.subheader[0].value == "MAX: ranked targets"
+    assert at.subheader[0].value == "MAX: ranked targets (by probability)"
 
 
 def test_missing_model_gives_a_clear_page(tmp_path, monkeypatch):
