@@ -99,6 +99,14 @@ def cmd_train(a) -> int:
     return 0
 
 
+def cmd_transfer(a) -> int:
+    from grenimja.model.transfer import add_transfer
+
+    res = add_transfer(a.model, a.embeddings, a.dataset, a.split, a.out, a.grid_out)
+    print(json.dumps(res, indent=1))
+    return 0
+
+
 def cmd_evaluate(a) -> int:
     from grenimja.evaluate import evaluate_model
 
@@ -374,6 +382,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     t.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
     t.set_defaults(func=cmd_train)
+
+    tr = sub.add_parser(
+        "transfer",
+        help="add the homology-transfer term (targets of similar training TFs) to a model, chosen on validation",
+    )
+    tr.add_argument("--model", required=True)
+    tr.add_argument("--embeddings", default=str(DEFAULT_MODEL_DIR / "embeddings.npz"))
+    tr.add_argument("--dataset", required=True, help="the build the model was trained on")
+    tr.add_argument("--split", choices=["known", "unknown", "homology"], required=True)
+    tr.add_argument("--out", required=True, help="model file to write (may be --model itself)")
+    tr.add_argument("--grid-out", default=None, help="CSV of the validation grid (power x weight)")
+    tr.set_defaults(func=cmd_transfer)
 
     ev = sub.add_parser("evaluate", help="metrics, ROC/PR curves on a split part")
     ev.add_argument("--model", required=True)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from grenimja.dataset import Dataset, load_dataset
 from grenimja.metrics import curves, per_tf_metrics, summarize
 from grenimja.model.io import load_model
-from grenimja.predict import score_cached, tokens_for
+from grenimja.predict import pair_logits, sigmoid
 
 
 def plot_curves(curve_sets: dict[str, dict], path: str | Path, title: str = "") -> None:
@@ -39,10 +40,16 @@ def score_split(
 ) -> pd.DataFrame:
     """Pairs of one split part under one protocol (``paper`` / ``degree-matched``) with a ``score`` column."""
     pairs = ds.evaluation_pairs(split, part, negatives).copy()
-    tf_tok, gene_tok = tokens_for(model, emb, ds.tfs["protein"].tolist(), ds.genes["promoter"].tolist())
-    pairs["score"] = score_cached(
-        model, tf_tok, gene_tok, pairs["tf_i"].to_numpy(), pairs["gene_i"].to_numpy()
+    z = pair_logits(
+        model,
+        emb,
+        ds.tfs["protein"].tolist(),
+        ds.genes["promoter"].tolist(),
+        ds.genes["gene"].tolist(),
+        pairs["tf_i"].to_numpy(),
+        pairs["gene_i"].to_numpy(),
     )
+    pairs["score"] = sigmoid(z).astype(np.float32)
     return pairs
 
 

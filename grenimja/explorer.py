@@ -20,7 +20,7 @@ from grenimja.fasta import Record, validate_records
 from grenimja.homology import identity_to
 from grenimja.model.io import load_model
 from grenimja.model.network import GReNIMJA
-from grenimja.predict import encode_all, promoter_tokens, protein_tokens, scan_tf, score_cached, tokens_for
+from grenimja.predict import encode_all, pair_logits, promoter_tokens, protein_tokens, scan_tf, sigmoid
 from grenimja.reference import POPULAR_SHARE
 
 MODEL_DIR = Path(__file__).resolve().parents[1] / "models"
@@ -169,6 +169,27 @@ SPECIFICITY_HELP = (
     "is predicted to regulate it more than a typical TF."
 )
 
+TRANSFER_HELP = (
+    "Scores of catalogue genes include the model's homology-transfer term: how much more often the training "
+    "TFs most identical to this protein regulate the gene than training TFs do on average. It is what makes "
+    "the ranking depend on the TF; an uploaded promoter that is not a catalogue gene is scored by the network "
+    "alone."
+)
+
+
+def model_notes(bundle: Bundle) -> list[str]:
+    """One-sentence notes on how this model scores (shown under Predict and Genome scan results)."""
+    return [TRANSFER_HELP] if bundle.model.transfer is not None else []
+
+
+def catalogue_genes(bundle: Bundle, promoters: list[Record]) -> list[str | None]:
+    """The catalogue gene of each promoter record: its name where the catalogue holds that gene with this
+    very sequence, else None (an uploaded or edited promoter gets no gene-level term)."""
+    if bundle.catalogue is None:
+        return [None] * len(promoters)
+    known = bundle.catalogue.genes.set_index("gene")["promoter"]
+    return [r.name if r.name in known.index and known[r.name] == r.seq else None for r in promoters]
+
 
 def score_records(bundle: Bundle, tfs: list[Record], promoters: list[Record]) -> pd.DataFrame:
     """Probability for every TF x promoter pair, with its TF-specificity and the TF's known / novel status.
@@ -176,15 +197,16 @@ def score_records(bundle: Bundle, tfs: list[Record], promoters: list[Record]) ->
     ``tf_specificity`` (see :data:`SPECIFICITY_HELP`) is NaN when the model file has no reference panel
     or the catalogue (the panel's proteins) is unavailable.
     """
-    t_tok, g_tok = tokens_for(bundle.model, bundle.emb, [r.seq for r in tfs], [r.seq for r in promoters])
+    proteins, seqs = [r.seq for r in tfs], [r.seq for r in promoters]
+    genes = catalogue_genes(bundle, promoters)
     ti, gi = np.meshgrid(np.arange(len(tfs)), np.arange(len(promoters)), indexing="ij")
-    z = score_cached(bundle.model, t_tok, g_tok, ti.ravel(), gi.ravel(), logits=True)
-    p = 1 / (1 + np.exp(-z.astype(np.float64)))
+    z = pair_logits(bundle.model, bundle.emb, proteins, seqs, genes, ti.ravel(), gi.ravel())
+    p = sigmoid(z)
     panel = bundle.panel_proteins()
     if panel:
         from grenimja.reference import panel_logits
 
-        gene_mean = panel_logits(bundle.model, bundle.emb, list(panel.values()), [r.seq for r in promoters])
+        gene_mean = panel_logits(bundle.model, bundle.emb, list(panel.values()), seqs, genes)
         spec = z - gene_mean.mean(axis=0)[gi.ravel()]
     else:
         spec = np.full(len(z), np.nan)
@@ -262,7 +284,9 @@ def scan_sequence(bundle: Bundle, protein: str, progress=None, by: str = "probab
     cache = bundle.gene_cache()
     z = scan_tf(bundle.model, tok, cache, progress=progress, logits=True).astype(np.float64)
     g = bundle.catalogue.genes
-    out = pd.DataFrame({"gene": g["gene"], "probability": 1 / (1 + np.exp(-z)), "logit": z})
+    if bundle.model.transfer is not None:
+        z = z + bundle.model.transfer.logits([protein], g["gene"].tolist())[0]
+    out = pd.DataFrame({"gene": g["gene"], "probability": sigmoid(z), "logit": z})
     ref = bundle.reference
     if ref is not None:
         r = ref.reindex(g["gene"])

@@ -51,26 +51,79 @@ def score_cached(
     with ``logits=True`` the logits (before the sigmoid).
     """
     model.eval()
+    dev = next(model.parameters()).device  # tokens live on the CPU; the model may not
     tf_idx, gene_idx = np.asarray(tf_idx), np.asarray(gene_idx)
     tf_u, tf_inv = np.unique(tf_idx, return_inverse=True)
     g_u, g_inv = np.unique(gene_idx, return_inverse=True)
-    xt = encode_all(model.encode_tf, tf_tokens[torch.as_tensor(tf_u)])
-    xg = encode_all(model.encode_gene, gene_tokens[torch.as_tensor(g_u)])
+    xt = encode_all(model.encode_tf, tf_tokens[torch.as_tensor(tf_u)].to(dev))
+    xg = encode_all(model.encode_gene, gene_tokens[torch.as_tensor(g_u)].to(dev))
     out = []
     n = len(tf_idx)
     for s in range(0, n, batch):
-        a = torch.as_tensor(tf_inv[s : s + batch])
-        b = torch.as_tensor(g_inv[s : s + batch])
+        a = torch.as_tensor(tf_inv[s : s + batch], device=dev)
+        b = torch.as_tensor(g_inv[s : s + batch], device=dev)
         if latent:
-            out.append(model.latent(xt[a], xg[b]).numpy())
+            out.append(model.latent(xt[a], xg[b]).float().cpu().numpy())
         else:
-            z = model.head(xt[a], xg[b])
-            out.append((z if logits else torch.sigmoid(z)).numpy())
+            z = model.head(xt[a], xg[b]).float()
+            out.append((z if logits else torch.sigmoid(z)).cpu().numpy())
         if progress:
             progress(min(1.0, (s + batch) / n))
     if not out:
         return np.zeros((0, model.cfg.fc_hidden) if latent else 0, dtype=np.float32)
     return np.concatenate(out).astype(np.float32)
+
+
+def transfer_logits(
+    model: GReNIMJA,
+    proteins: list[str],
+    genes: list[str | None],
+    tf_idx: np.ndarray,
+    gene_idx: np.ndarray,
+) -> np.ndarray:
+    """What the model file's homology-transfer term adds to the logits of pairs (n_pairs,).
+
+    Pair k is (proteins[tf_idx[k]], genes[gene_idx[k]]); a gene given as None (a promoter of no catalogue
+    gene) gets 0, and so does every pair of a model without the term (:mod:`grenimja.model.transfer`).
+    """
+    tf_idx, gene_idx = np.asarray(tf_idx), np.asarray(gene_idx)
+    term = getattr(model, "transfer", None)
+    if term is None or term.weight == 0 or len(tf_idx) == 0:
+        return np.zeros(len(tf_idx), dtype=np.float32)
+    tf_u, tf_inv = np.unique(tf_idx, return_inverse=True)
+    g_u, g_inv = np.unique(gene_idx, return_inverse=True)
+    m = term.logits([proteins[i] for i in tf_u], [genes[i] for i in g_u])
+    return m[tf_inv, g_inv].astype(np.float32)
+
+
+def pair_logits(
+    model: GReNIMJA,
+    emb: Embeddings,
+    proteins: list[str],
+    promoters: list[str],
+    genes: list[str | None] | None,
+    tf_idx: np.ndarray,
+    gene_idx: np.ndarray,
+    progress: Callable[[float], None] | None = None,
+    batch: int = 2048,
+) -> np.ndarray:
+    """Logits (n_pairs,) of pairs (proteins[tf_idx[k]], promoters[gene_idx[k]]): the network's, plus the
+    homology-transfer term for the gene named genes[gene_idx[k]] when the model file carries one.
+
+    This is the one scoring path of the package: evaluation, Predict, the reference panel and the
+    specificity check all go through it (a genome scan adds the same term to its cached scores).
+    """
+    tf_tok, gene_tok = tokens_for(model, emb, proteins, promoters)
+    z = score_cached(model, tf_tok, gene_tok, tf_idx, gene_idx, logits=True, progress=progress, batch=batch)
+    if genes is not None:
+        z = z + transfer_logits(model, proteins, genes, tf_idx, gene_idx)
+    return z
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """Probabilities from logits (float64, no overflow warnings for large |z|)."""
+    z = np.asarray(z, dtype=np.float64)
+    return np.exp(-np.logaddexp(0.0, -z))
 
 
 @torch.no_grad()

@@ -11,19 +11,28 @@ from __future__ import annotations
 
 import numpy as np
 
-from grenimja.predict import promoter_tokens, protein_tokens, score_cached
+from grenimja.predict import pair_logits
 
 # a gene in the top POPULAR_TOP of the genes for at least POPULAR_SHARE of the panel TFs is "popular"
 POPULAR_TOP = 0.05
 POPULAR_SHARE = 0.9
 
 
-def panel_logits(model, emb, proteins: list[str], promoters: list[str], progress=None) -> np.ndarray:
-    """(n_proteins, n_promoters) logits of every panel protein against every promoter."""
-    t = protein_tokens(model, emb, proteins)
-    g = promoter_tokens(model, emb, promoters)
+def panel_logits(
+    model,
+    emb,
+    proteins: list[str],
+    promoters: list[str],
+    genes: list[str | None] | None = None,
+    progress=None,
+) -> np.ndarray:
+    """(n_proteins, n_promoters) logits of every panel protein against every promoter.
+
+    ``genes``: the catalogue gene of each promoter (None where there is none), for the model file's
+    homology-transfer term (:func:`grenimja.predict.pair_logits`).
+    """
     ti, gi = np.meshgrid(np.arange(len(proteins)), np.arange(len(promoters)), indexing="ij")
-    z = score_cached(model, t, g, ti.ravel(), gi.ravel(), logits=True, progress=progress, batch=8192)
+    z = pair_logits(model, emb, proteins, promoters, genes, ti.ravel(), gi.ravel(), progress, batch=8192)
     return z.reshape(ti.shape)
 
 
@@ -35,7 +44,7 @@ def gene_reference(model, emb, panel: dict[str, str], genes: dict[str, str], pro
     JSON-able dict: ``panel`` (TF symbols), ``genes`` (symbols), ``mean_logit`` (per gene, over the
     panel), ``top_share`` (per gene: share of panel TFs that rank it in their top ``POPULAR_TOP``).
     """
-    z = panel_logits(model, emb, list(panel.values()), list(genes.values()), progress)
+    z = panel_logits(model, emb, list(panel.values()), list(genes.values()), list(genes), progress)
     k = max(1, int(round(POPULAR_TOP * z.shape[1])))
     top = np.zeros_like(z, dtype=bool)
     np.put_along_axis(top, np.argsort(-z, axis=1)[:, :k], True, axis=1)

@@ -5,7 +5,7 @@ import streamlit as st
 
 import ui
 from grenimja.errors import GrenimjaError
-from grenimja.explorer import SPECIFICITY_HELP, catalogue_records, predict_fasta, score_records
+from grenimja.explorer import SPECIFICITY_HELP, catalogue_records, model_notes, predict_fasta, score_records
 
 st.title("Predict regulation")
 b = ui.pick_model()
@@ -77,6 +77,8 @@ if table is not None:
             )
         else:
             st.caption(SPECIFICITY_HELP)
+        for note in model_notes(b):
+            st.caption(note)
         ui.download(table, "grenimja_predictions.csv")
         if table["tf"].nunique() > 1 and table["gene"].nunique() > 1:
             mat = table.pivot(index="tf", columns="gene", values="probability")

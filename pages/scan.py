@@ -5,7 +5,7 @@ import streamlit as st
 
 import ui
 from grenimja.errors import GrenimjaError
-from grenimja.explorer import SPECIFICITY_HELP, precision_at_k, scan_sequence, targets_by_tf
+from grenimja.explorer import SPECIFICITY_HELP, model_notes, precision_at_k, scan_sequence, targets_by_tf
 from grenimja.fasta import validate_records
 
 
@@ -86,6 +86,8 @@ if "scan" in st.session_state:
             "tf_specificity": st.column_config.NumberColumn("TF-specificity", format="%+.2f"),
         },
     )
+    for note in model_notes(b):
+        st.caption(note)
     ui.download(res, f"grenimja_scan_{name}.csv", "Download all scores (CSV)")
     fig = go.Figure()
     fig.add_histogram(

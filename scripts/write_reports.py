@@ -40,6 +40,111 @@ def _model_meta(name: str) -> tuple[dict, dict] | None:
     return ck["meta"], ck["config"]
 
 
+TRANSFER_RUNS = {
+    "unknown60": "bundled unknown.pt (60 bp, CPU widths), build v1",
+    "known60": "bundled known.pt (60 bp, CPU widths), build v1",
+    "gpu300_unknown": "paper widths, 300 bp, 10 GPU epochs (runs/gpu/unknown), build v2",
+    "gpu300_known": "paper widths, 300 bp, 10 GPU epochs (runs/gpu/known), build v2",
+}
+
+
+GPU = {
+    "device": "one NVIDIA H200 (device tool, 2026-11-25), two runs side by side on it",
+    "command": "grenimja train --dataset datasets/v2 --split SPLIT --paper-sizes --device cuda --batch-size 512 "
+    "--pairs-per-epoch 300000 --epochs 30 --patience 4 (fp32 with TF32 matmuls; stopped by the device's time "
+    "limit after 10 epochs)",
+}
+
+
+def _why_not_bundled() -> str:
+    crit = {}
+    for key in ("unknown60", "gpu300_unknown"):
+        f = RES / "validation" / f"transfer_{key}.json"
+        if f.is_file():
+            w = json.loads(f.read_text())["valid_with_term"]
+            crit[key] = (w["dm_per_tf_auroc"] + w["paper_auroc"], w["dm_per_tf_auroc"], w["paper_auroc"])
+    text = (
+        "Why not bundled: on 2 CPU cores the paper-width network scores about 200 pairs/s per thread, so a "
+        "genome scan of 16k promoters would take over 30 s instead of seconds"
+    )
+    if len(crit) == 2:
+        a, b = crit["gpu300_unknown"], crit["unknown60"]
+        text += (
+            f"; and with their transfer terms, on the unknown-split validation TFs, it reaches a selection "
+            f"criterion of {a[0]:.3f} against the bundled 60 bp model's {b[0]:.3f} (degree-matched per-TF AUROC "
+            f"{a[1]:.3f} vs {b[1]:.3f}; paper pooled AUROC {a[2]:.3f} vs {b[2]:.3f})"
+        )
+    return text + "."
+
+
+def _gpu_section() -> list[str]:
+    """Paper-width models trained on a lent GPU: speed, memory, validation curve (results/gpu/)."""
+    runs = [
+        (s, json.loads(f.read_text()))
+        for s in ("unknown", "known")
+        if (f := RES / "gpu" / f"{s}_history.json").is_file()
+    ]
+    if not runs:
+        return []
+    out = [
+        "## Paper-width models trained on a GPU (not bundled)",
+        "",
+        f"{GPU['device']}: `{GPU['command']}`. The network is the paper's widths (ModelConfig defaults) on the "
+        "300 bp build.",
+        "",
+        "| split | epochs | pairs/s (mean) | s per epoch (300k pairs) | peak GPU memory (GiB) | best valid loss | "
+        "valid AUROC at best |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for split, h in runs:
+        best = min(h, key=lambda r: r["valid_loss"])
+        out.append(
+            f"| {split} | {len(h)} | {sum(r['pairs_per_s'] for r in h) / len(h):,.0f} | "
+            f"{sum(r['seconds'] for r in h) / len(h):.0f} | {max(r.get('peak_gpu_memory_gib', 0) for r in h):.2f} | "
+            f"{best['valid_loss']:.4f} (epoch {best['epoch']}) | {best['valid_auroc']:.3f} |"
+        )
+    out += [
+        "",
+        _why_not_bundled(),
+        "",
+    ]
+    return out
+
+
+def _transfer_section() -> list[str]:
+    """The homology-transfer term's validation record for every model it was fitted to."""
+    rows = [
+        (label, json.loads(f.read_text()))
+        for key, label in TRANSFER_RUNS.items()
+        if (f := RES / "validation" / f"transfer_{key}.json").is_file()
+    ]
+    if not rows:
+        return []
+    out = [
+        "## The TF-specific term (homology transfer)",
+        "",
+        "`grenimja transfer` adds to the network's logit `weight x interaction`, where interaction(TF, gene) = "
+        "the identity-weighted share (identity^power, normalised) of training TFs regulating the gene minus the "
+        "share of all training TFs regulating it: positive where the TF's homologs regulate the gene more than a "
+        "typical TF does, whatever the gene's popularity. Power and weight were chosen on the validation part "
+        "(grid in `results/validation/transfer_*.csv`; criterion: degree-matched per-TF AUROC + paper pooled "
+        "AUROC). Validation metrics, network alone -> with the term:",
+        "",
+        "| model | split | power | weight | paper AUROC | paper per-TF AUROC | degree-matched AUROC | "
+        "degree-matched per-TF AUROC |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for label, t in rows:
+        a, w = t["valid_network_alone"], t["valid_with_term"]
+        cells = " | ".join(
+            f"{a[c]:.3f} -> **{w[c]:.3f}**"
+            for c in ("paper_auroc", "paper_per_tf_auroc", "dm_auroc", "dm_per_tf_auroc")
+        )
+        out.append(f"| {label} | {t['split']} | {t['power']:g} | {t['weight']:g} | {cells} |")
+    out.append("")
+    return out
+
+
 def main() -> None:
     meta = _model_meta("unknown") or _model_meta("known")
     build = meta[0].get("dataset", "v1") if meta else "v1"
@@ -171,6 +276,8 @@ def main() -> None:
                 f"{r['dm_auroc']:.3f} | {r['dm_per_tf_auroc']:.3f} |"
             )
         lines.append("")
+    lines += _transfer_section()
+    lines += _gpu_section()
     bench = RES / "bench_model.json"
     if bench.is_file():
         b = json.loads(bench.read_text())
@@ -240,6 +347,28 @@ def main() -> None:
                 parts += [f"### {proto} negatives", "", f.read_text()]
         if parts:
             out += [f"## {title}", ""] + parts
+    bundled = []
+    for proto, suffix in PROTOCOLS.items():
+        f = RES / "v1" / f"benchmark_unknown{suffix}.md"
+        if f.is_file():
+            bundled += [f"### {proto} negatives", "", f.read_text()]
+            typed = RES / "v1" / f"benchmark_unknown{suffix}_by_positive_type.md"
+            if typed.is_file():
+                bundled += [
+                    f"By positive type ({proto} negatives, per-TF AUROC over TFs with >= 5 positives of the type):",
+                    "",
+                    typed.read_text(),
+                ]
+    if bundled:
+        out += [
+            "## Unknown TFs, bundled model with the homology-transfer term (build v1, 60 bp promoters)",
+            "",
+            "`grenimja benchmark --dataset datasets/v1 --split unknown --model models/unknown.pt --negatives both "
+            "--out results/v1`: the bundled `unknown.pt` (60 bp network + homology-transfer term, chosen on the "
+            "validation TFs; `models/MODEL_CARD.md`) and every baseline refitted on the build that model was "
+            "trained on. Its test pairs differ from the 300 bp build's above only through the promoter set.",
+            "",
+        ] + bundled
     out += [
         "## Reading these tables",
         "",

@@ -8,7 +8,7 @@ import pandas as pd
 from grenimja.interpret.blast import neighbour_homology, tf_latent
 from grenimja.interpret.filters import DNA, dna_top2, filter_ppms, prosite_table, tomtom_matches
 from grenimja.interpret.prosite import AA, read_prosite
-from grenimja.predict import promoter_tokens, protein_tokens, score_cached, tokens_for
+from grenimja.predict import pair_logits, promoter_tokens, protein_tokens, score_cached, tokens_for
 
 
 def protein_filter_motifs(
@@ -110,7 +110,14 @@ def specificity_check(
     genes = np.arange(len(ds.genes))
     if n_genes is not None and n_genes < len(genes):
         genes = np.sort(np.random.default_rng(seed).choice(genes, n_genes, replace=False))
-    tf_tok, gene_tok = tokens_for(model, emb, ds.tfs["protein"].tolist(), ds.genes["promoter"].tolist())
     ti, gi = np.meshgrid(tfs, genes, indexing="ij")
-    z = score_cached(model, tf_tok, gene_tok, ti.ravel(), gi.ravel(), logits=True).reshape(ti.shape)
+    z = pair_logits(
+        model,
+        emb,
+        ds.tfs["protein"].tolist(),
+        ds.genes["promoter"].tolist(),
+        ds.genes["gene"].tolist(),
+        ti.ravel(),
+        gi.ravel(),
+    ).reshape(ti.shape)
     return {"split": split, "part": part, **logit_decomposition(z)}

@@ -26,7 +26,9 @@ def _atomic_save(obj, path: Path) -> None:
 
 def model_payload(model: GReNIMJA, emb: Embeddings, meta: dict | None = None) -> dict:
     state = {k: v for k, v in model.state_dict().items() if not k.endswith("embed.weight")}
+    extra = {} if getattr(model, "transfer", None) is None else {"transfer": model.transfer.to_payload()}
     return {
+        **extra,
         "format": FORMAT,
         "config": model.cfg.to_dict(),
         "state_dict": state,
@@ -72,6 +74,10 @@ def build_model(payload: dict, emb: Embeddings, source: str = "model") -> GReNIM
         raise ModelFileError(
             f"{source}: weights do not match the config (missing {missing[:3]}, unexpected {unexpected[:3]})"
         )
+    if "transfer" in payload:
+        from grenimja.model.transfer import HomologyTransfer
+
+        model.transfer = HomologyTransfer.from_payload(payload["transfer"], source)
     model.eval()
     return model
 

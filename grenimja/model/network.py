@@ -126,6 +126,8 @@ class GReNIMJA(nn.Module):
         self.fc1 = nn.Linear(cfg.hidden, cfg.fc_hidden)
         self.fc2 = nn.Linear(cfg.fc_hidden, 1)
         self.drop = nn.Dropout(cfg.dropout)
+        # optional homology-transfer term (grenimja.model.transfer), added outside the network
+        self.transfer = None
 
     def encode_tf(self, tokens: torch.Tensor) -> torch.Tensor:
         """TF tokens (B, Lp) -> projected rows (B, Ta, 5H)."""

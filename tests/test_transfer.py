@@ -1,0 +1,160 @@
+"""The homology-transfer term: targets of similar training TFs, minus gene popularity, added to the logits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from grenimja.model.transfer import HomologyTransfer, choose_transfer
+
+A = "MKRERTAYTRSQLLELEKEFHFNRYLTRRRRIEIAHALCLTERQIKIWFQNRRMKWKKEN"
+B = "MSDEKRKKFSLEELAQRYGLSRSTVWRMVKEGRLPAPVKLGRRAYWDEEELDRWLESQKGG"
+
+
+def _transfer(**kw) -> HomologyTransfer:
+    # TF A regulates g1, g2; TF B regulates g2, g3; g2 is regulated by both (popular), g4 by none
+    return HomologyTransfer(
+        tfs=["A", "B"],
+        proteins=[A, B],
+        genes=["g1", "g2", "g3", "g4"],
+        pos_tf=np.array([0, 0, 1, 1]),
+        pos_gene=np.array([0, 1, 1, 2]),
+        **kw,
+    )
+
+
+def test_a_homolog_s_targets_score_above_others_and_popularity_cancels():
+    t = _transfer(power=8.0)
+    m = t.interaction([A], ["g1", "g2", "g3", "g4", "unknown-gene", None])[0]
+    # the query is A itself: A's own target g1 is up, B's target g3 down, the shared g2 nearly 0
+    assert m[0] > 0.4 and m[2] < -0.4
+    assert abs(m[1]) < 1e-9  # regulated by every training TF: no TF-specific information
+    assert m[3] == 0 and m[4] == 0 and m[5] == 0  # no training TF regulates it / not a training gene
+    # a query exactly between both TFs gets no interaction at all: nothing tells it apart
+    t._ident_cache["mid"] = np.array([0.5, 0.5], dtype=np.float32)
+    assert np.allclose(t.interaction(["mid"], ["g1", "g2", "g3"]), 0)
+
+
+def test_logits_scale_with_weight_and_the_payload_round_trips_without_pickle(tmp_path):
+    t = _transfer(power=4.0, weight=3.0)
+    assert np.allclose(t.logits([B], ["g1", "g3"]), 3.0 * t.interaction([B], ["g1", "g3"]))
+    path = tmp_path / "t.pt"
+    torch.save(t.to_payload(), path)
+    back = HomologyTransfer.from_payload(torch.load(path, weights_only=True))
+    assert (back.power, back.weight, back.genes) == (4.0, 3.0, t.genes)
+    assert np.allclose(back.interaction([B], t.genes), t.interaction([B], t.genes))
+
+
+def test_a_malformed_term_in_a_model_file_is_named():
+    from grenimja.errors import ModelFileError
+
+    bad = _transfer().to_payload()
+    del bad["pos_gene"]
+    with pytest.raises(ModelFileError, match="homology-transfer term is malformed"):
+        HomologyTransfer.from_payload(bad, "x.pt")
+
+
+def test_grid_picks_the_weight_that_ranks_homolog_targets_first():
+    t = _transfer()
+    # validation pairs of a TF identical to A: g1 (A's target) positive, g3 (B's target) negative; the
+    # network alone ranks them the wrong way round
+    f = pd.DataFrame(
+        {"tf": ["q", "q"], "tf_i": [0, 0], "gene_i": [0, 2], "label": [1, 0], "logit": [0.0, 0.5]}
+    )
+    base = {"paper": f, "degree-matched": f}
+    chosen, grid = choose_transfer(base, t, [A], ["g1", "g2", "g3", "g4"], powers=(4.0,), weights=(0.0, 2.0))
+    assert set(grid["weight"]) == {0.0, 2.0}
+    assert grid.loc[grid["weight"] == 0, "dm_auroc"].item() == 0.0
+    assert grid.loc[grid["weight"] == 2, "dm_auroc"].item() == 1.0
+    assert chosen.weight == 2.0
+
+
+@pytest.fixture(scope="module")
+def transfer_model(tmp_path_factory, tiny_model_dir, small_dataset):
+    from grenimja.model.transfer import add_transfer
+
+    out = tmp_path_factory.mktemp("transfer") / "unknown_t.pt"
+    grid = out.with_suffix(".csv")
+    meta = add_transfer(
+        str(tiny_model_dir / "unknown.pt"),
+        str(tiny_model_dir / "embeddings.npz"),
+        str(small_dataset),
+        "unknown",
+        str(out),
+        str(grid),
+    )
+    return out, grid, meta
+
+
+def test_add_transfer_writes_a_loadable_model_with_its_validation_record(transfer_model, tiny_model_dir):
+    from grenimja.model.io import load_model
+
+    out, grid, meta = transfer_model
+    g = pd.read_csv(grid)
+    assert len(g) == 45 and {"dm_per_tf_auroc", "paper_auroc", "criterion"} <= set(g.columns)
+    assert meta["power"] in set(g["power"]) and meta["weight"] in set(g["weight"])
+    assert meta["valid_with_term"]["dm_per_tf_auroc"] + meta["valid_with_term"][
+        "paper_auroc"
+    ] == pytest.approx(g["criterion"].max(), abs=1e-3)
+    model, m = load_model(out, tiny_model_dir / "embeddings.npz")
+    assert model.transfer is not None and m["transfer"]["split"] == "unknown"
+    assert model.transfer.weight == meta["weight"]
+
+
+def test_evaluation_scores_are_the_network_plus_the_term(transfer_model, tiny_model_dir, small_dataset):
+    from grenimja.dataset import load_dataset
+    from grenimja.embedding import Embeddings
+    from grenimja.evaluate import score_split
+    from grenimja.model.io import load_model
+
+    out, _, _ = transfer_model
+    emb = Embeddings.load(tiny_model_dir / "embeddings.npz")
+    model, _ = load_model(out, emb)
+    model.transfer.weight = 5.0  # make the term visible whatever the grid chose
+    ds = load_dataset(small_dataset)
+    with_term = score_split(model, emb, ds, "unknown", "test").reset_index(drop=True)
+    term = model.transfer
+    model.transfer = None
+    alone = score_split(model, emb, ds, "unknown", "test").reset_index(drop=True)
+    z0 = np.log(alone["score"] / (1 - alone["score"]))
+    z1 = np.log(with_term["score"] / (1 - with_term["score"]))
+    tf_u = sorted(set(with_term["tf_i"]))
+    m = term.logits([ds.tfs["protein"][i] for i in tf_u], ds.genes["gene"].tolist())
+    row = {t: k for k, t in enumerate(tf_u)}
+    expected = m[[row[t] for t in with_term["tf_i"]], with_term["gene_i"]]
+    assert np.abs(expected).max() > 0.05
+    assert np.allclose(z1 - z0, expected, atol=2e-3)
+
+
+def test_scan_and_predict_add_the_term_to_catalogue_genes_only(transfer_model, tiny_model_dir, tmp_path):
+    import shutil
+
+    from grenimja.explorer import catalogue_genes, load_bundle, scan_sequence, score_records
+    from grenimja.fasta import Record
+
+    out, _, _ = transfer_model
+    shutil.copy(tiny_model_dir / "embeddings.npz", tmp_path / "embeddings.npz")
+    shutil.copy(out, tmp_path / "unknown.pt")
+    b = load_bundle(tmp_path, "unknown")
+    assert b.model.transfer is not None and b.catalogue is not None
+    b.model.transfer.weight = 5.0
+    protein = b.model.transfer.proteins[0]
+    with_term = scan_sequence(b, protein).set_index("gene")
+    term = b.model.transfer
+    b.model.transfer = None
+    alone = scan_sequence(b, protein).set_index("gene")
+    b.model.transfer = term
+    genes = with_term.index.tolist()
+    expected = term.logits([protein], genes)[0]
+    assert np.abs(expected).max() > 0.05
+    assert np.allclose(with_term.loc[genes, "logit"] - alone.loc[genes, "logit"], expected, atol=1e-4)
+    # Predict: a catalogue promoter under its own name gets the term; the same name on edited DNA does not
+    g = b.catalogue.genes.set_index("gene")["promoter"]
+    name = genes[int(np.argmax(np.abs(expected)))]
+    recs = [Record(name, g[name]), Record(name + "_edited", g[name][::-1]), Record(name, g[name][::-1])]
+    assert catalogue_genes(b, recs) == [name, None, None]
+    table = score_records(b, [Record("q", protein)], recs[:1])
+    z = np.log(table["probability"].iloc[0] / (1 - table["probability"].iloc[0]))
+    assert np.isclose(z, with_term.loc[name, "logit"], atol=1e-3)
