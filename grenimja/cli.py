@@ -110,7 +110,17 @@ def cmd_transfer(a) -> int:
 def cmd_evaluate(a) -> int:
     from grenimja.evaluate import evaluate_model
 
-    res = evaluate_model(a.model, a.embeddings, a.dataset, a.split, a.part, a.out, a.negatives, a.specificity)
+    res = evaluate_model(
+        a.model,
+        a.embeddings,
+        a.dataset,
+        a.split,
+        a.part,
+        a.out,
+        a.negatives,
+        a.specificity,
+        a.specificity_genes,
+    )
     keep = ("pooled", "per_tf_mean", "specificity")
     print(json.dumps({k: res[k] for k in keep if k in res}, indent=1))
     return 0
@@ -125,6 +135,10 @@ def cmd_predict(a) -> int:
         print(f"skipped: {p}", file=sys.stderr)
     for n in notes:
         print(f"note: {n}", file=sys.stderr)
+    if table.empty:
+        raise GrenimjaError(
+            "nothing scored: " + ("; ".join(problems) if problems else "no valid TF or promoter record")
+        )
     out = table.to_csv(sep="\t", index=False)
     if a.out:
         Path(a.out).write_text(out)
@@ -134,11 +148,28 @@ def cmd_predict(a) -> int:
 
 
 def cmd_scan(a) -> int:
-    from grenimja.explorer import load_bundle, scan_protein
+    import pandas as pd
 
+    from grenimja.explorer import load_bundle, scan_sequence
+    from grenimja.fasta import validate_records
+
+    records, problems = validate_records(Path(a.tf).read_text(), "protein", a.tf)
+    for p in problems:
+        print(f"skipped: {p}", file=sys.stderr)
+    for r in records:
+        if r.note:
+            print(f"note: {r.note}", file=sys.stderr)
+    if not records:
+        raise GrenimjaError(f"nothing scored: no valid protein record in {a.tf}")
     bundle = load_bundle(a.model_dir, a.model)
-    table = scan_protein(bundle, Path(a.tf).read_text(), by=a.by)
-    table.head(a.top).to_csv(a.out or sys.stdout, sep="\t", index=False)
+    tables = []
+    for r in records:  # every record of a multi-record file is scanned, each under its own name
+        n = 0 if bundle.catalogue is None else len(bundle.catalogue.genes)
+        print(f"scanning {r.name} ({len(r.seq)} aa) against {n:,} promoters", file=sys.stderr)
+        t = scan_sequence(bundle, r.seq, by=a.by).head(a.top)
+        t.insert(0, "tf", r.name)
+        tables.append(t)
+    pd.concat(tables).to_csv(a.out or sys.stdout, sep="\t", index=False)
     return 0
 
 
@@ -407,6 +438,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--specificity",
         action="store_true",
         help="also the TF / gene / interaction shares of the logits over the part's TFs x all genes",
+    )
+    ev.add_argument(
+        "--specificity-genes",
+        type=int,
+        default=None,
+        help="with --specificity: that many seeded random genes instead of all (many test TFs x all genes is slow)",
     )
     ev.set_defaults(func=cmd_evaluate)
 

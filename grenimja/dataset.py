@@ -29,6 +29,7 @@ class Dataset:
     pairs: pd.DataFrame
     report: dict
     _matched: dict = field(default_factory=dict, repr=False)
+    _known_links: pd.DataFrame | None = field(default=None, repr=False)
     # (split, part) -> positives / TFs left out of the degree-matched protocol for want of a negative
     unmatched: dict = field(default_factory=dict, repr=False)
 
@@ -80,7 +81,9 @@ class Dataset:
                 f"dataset folder {self.path} lacks known_any_source.tsv, which degree-matched negatives "
                 f"need; rebuild it with 'grenimja data build --out {self.path}'"
             )
-        known = pd.read_csv(path, sep="\t")
+        if self._known_links is None:  # read once per Dataset, shared by every (split, part)
+            self._known_links = pd.read_csv(path, sep="\t")
+        known = self._known_links
         # a pair the model was fitted or validated on is no test negative (its label was seen)
         seen = self.pairs[self.pairs[f"split_{split}"].isin(["train", "valid"])]
         exclude: dict[str, set[str]] = {}
@@ -125,7 +128,8 @@ def load_dataset(path: str | Path) -> Dataset:
     tfs = pd.read_csv(path / "tfs.tsv", sep="\t")
     genes = pd.read_csv(path / "genes.tsv", sep="\t")
     pairs = pd.read_csv(path / "pairs.tsv", sep="\t")
-    pairs["tf_i"] = pairs["tf"].map({t: i for i, t in enumerate(tfs["tf"])}).astype(np.int64)
-    pairs["gene_i"] = pairs["gene"].map({g: i for i, g in enumerate(genes["gene"])}).astype(np.int64)
     report = json.loads((path / "report.json").read_text())
-    return Dataset(path, tfs, genes, pairs, report)
+    ds = Dataset(path, tfs, genes, pairs, report)
+    pairs["tf_i"] = pairs["tf"].map(ds._tf_index).astype(np.int64)
+    pairs["gene_i"] = pairs["gene"].map(ds._gene_index).astype(np.int64)
+    return ds

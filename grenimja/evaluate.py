@@ -76,6 +76,7 @@ def evaluate_model(
     out,
     negatives: str = "paper",
     specificity: bool = False,
+    specificity_genes: int | None = None,
 ) -> dict:
     """Score ``part`` of ``split`` under a protocol with a model file; write the evaluation files to ``out``.
 
@@ -100,6 +101,6 @@ def evaluate_model(
     if specificity:
         from grenimja.interpret.run import specificity_check
 
-        res["specificity"] = specificity_check(model, emb, ds, split, part)
+        res["specificity"] = specificity_check(model, emb, ds, split, part, n_genes=specificity_genes)
         (Path(out) / "specificity.json").write_text(json.dumps(res["specificity"], indent=1) + "\n")
     return res

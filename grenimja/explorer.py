@@ -177,6 +177,15 @@ TRANSFER_HELP = (
 )
 
 
+def format_p(p: float) -> str:
+    """A p-value for people: "p = 3.2e-05", and "p < 1e-300" where it underflowed to 0 (never "p = 0")."""
+    if p != p:
+        return "p not computed"
+    if p <= 0:
+        return "p < 1e-300"
+    return f"p = {p:.2g}" if p >= 1e-3 else f"p = {p:.1e}"
+
+
 def model_notes(bundle: Bundle) -> list[str]:
     """One-sentence notes on how this model scores (shown under Predict and Genome scan results)."""
     return [TRANSFER_HELP] if bundle.model.transfer is not None else []
@@ -252,7 +261,7 @@ def predict_fasta(
     tfs, p1 = validate_records(tf_text, "protein", "TF FASTA")
     proms, p2 = validate_records(promoter_text, "dna", "promoter FASTA", min_len=bundle.min_promoter_bp)
     problems = p1 + p2
-    notes = length_notes(bundle, tfs, proms)
+    notes = [r.note for r in tfs + proms if r.note] + length_notes(bundle, tfs, proms)
     if not tfs or not proms:
         return pd.DataFrame(), problems, notes
     return score_records(bundle, tfs, proms), problems, notes

@@ -9,6 +9,11 @@ from grenimja.errors import SequenceError
 
 PROTEIN = set("ACDEFGHIKLMNPQRSTVWY")
 DNA = set("ACGT")
+# UniProt's unknown / ambiguous / rare residues and the IUPAC ambiguity codes: accepted up to
+# MAX_AMBIGUOUS of a sequence; every k-mer holding one is read as the model's unknown token (a zero vector)
+AMBIGUOUS_PROTEIN = set("XBZUOJ")
+AMBIGUOUS_DNA = set("NRYKMSWBDHV")
+MAX_AMBIGUOUS = 0.05
 MAX_PROTEIN = 5000
 MAX_DNA = 100_000
 
@@ -17,6 +22,7 @@ MAX_DNA = 100_000
 class Record:
     name: str
     seq: str
+    note: str = ""  # what was accepted with a caveat (ambiguous residues), shown beside the result
 
 
 def parse_fasta(text: str, source: str = "input") -> list[Record]:
@@ -60,6 +66,27 @@ def _first_bad(seq: str, alphabet: set[str]) -> tuple[int, str] | None:
     return None
 
 
+def _check_ambiguous(seq: str, letters: set[str], where: str, what: str) -> None:
+    n = sum(ch in letters for ch in seq)
+    if n / len(seq) > MAX_AMBIGUOUS:
+        first = _first_bad(seq, set(seq) - letters)
+        raise SequenceError(
+            f"{where}: {n:,} ambiguous {what} ({n / len(seq):.0%}, first at position {first[0]}) exceed the "
+            f"limit of {MAX_AMBIGUOUS:.0%}"
+        )
+
+
+def ambiguity_note(seq: str, kind: str) -> str:
+    """A note for a sequence accepted with ambiguous letters ("" when it has none)."""
+    letters = AMBIGUOUS_PROTEIN if kind == "protein" else AMBIGUOUS_DNA
+    n = sum(ch in letters for ch in seq)
+    if not n:
+        return ""
+    codes = "".join(sorted({ch for ch in seq if ch in letters}))
+    what = "residue(s)" if kind == "protein" else "base(s)"
+    return f"{n} ambiguous {what} ({codes}) read as unknown: the k-mers that hold them carry no information"
+
+
 def check_protein(rec: Record, source: str = "protein input", max_len: int = MAX_PROTEIN) -> str:
     """Return the cleaned protein sequence or raise SequenceError naming record and position."""
     seq = _clean(rec.seq)
@@ -70,11 +97,13 @@ def check_protein(rec: Record, source: str = "protein input", max_len: int = MAX
         raise SequenceError(
             f"{where}: looks like DNA/RNA (over 90% A/C/G/T/U/N), expected a protein sequence"
         )
-    bad = _first_bad(seq, PROTEIN)
+    bad = _first_bad(seq, PROTEIN | AMBIGUOUS_PROTEIN)
     if bad:
         raise SequenceError(
-            f"{where}: '{bad[1]}' at position {bad[0]} is not one of the 20 standard amino acids"
+            f"{where}: '{bad[1]}' at position {bad[0]} is not an amino-acid letter (the 20 standard ones, or "
+            "X/B/Z/U/O/J)"
         )
+    _check_ambiguous(seq, AMBIGUOUS_PROTEIN, where, "residues")
     if len(seq) > max_len:
         raise SequenceError(f"{where}: {len(seq):,} aa is longer than the limit of {max_len:,} aa")
     return seq
@@ -86,16 +115,19 @@ def check_dna(rec: Record, source: str = "promoter input", min_len: int = 1, max
     where = f"{source}, record '{rec.name}'"
     if not seq:
         raise SequenceError(f"{where}: empty sequence")
-    bad = _first_bad(seq, DNA)
+    if not any(ch in DNA for ch in seq):
+        raise SequenceError(f"{where}: no A/C/G/T bases in {len(seq):,} characters")
+    if sum(ch in PROTEIN - DNA for ch in seq) / len(seq) > 0.2:
+        pos, ch = _first_bad(seq, DNA)
+        raise SequenceError(
+            f"{where}: looks like a protein sequence ('{ch}' at position {pos}), expected promoter DNA (A/C/G/T)"
+        )
+    bad = _first_bad(seq, DNA | AMBIGUOUS_DNA)
     if bad:
-        protein_like = sum(ch in PROTEIN - DNA for ch in seq) / len(seq) > 0.2
-        if protein_like:
-            raise SequenceError(
-                f"{where}: looks like a protein sequence ('{bad[1]}' at position {bad[0]}), "
-                "expected promoter DNA (A/C/G/T)"
-            )
-        kind = "an ambiguous base" if bad[1] in "NRYKMSWBDHV" else "not a DNA base"
-        raise SequenceError(f"{where}: '{bad[1]}' at position {bad[0]} is {kind}; only A/C/G/T are accepted")
+        raise SequenceError(
+            f"{where}: '{bad[1]}' at position {bad[0]} is not a DNA base (A/C/G/T or an IUPAC ambiguity code)"
+        )
+    _check_ambiguous(seq, AMBIGUOUS_DNA, where, "bases")
     if len(seq) < min_len:
         raise SequenceError(f"{where}: {len(seq)} bp is shorter than the model's minimum of {min_len} bp")
     if len(seq) > max_len:
@@ -117,7 +149,9 @@ def validate_records(text: str, kind: str, source: str, **limits) -> tuple[list[
             continue
         seen.add(rec.name)
         try:
-            good.append(Record(rec.name, check(rec, source, **limits)))
+            seq = check(rec, source, **limits)
+            note = ambiguity_note(seq, kind)
+            good.append(Record(rec.name, seq, f"{source}, record '{rec.name}': {note}" if note else ""))
         except SequenceError as exc:
             problems.append(str(exc))
     return good, problems

@@ -50,6 +50,15 @@ def summarize(tfs: np.ndarray, y: np.ndarray, p: np.ndarray, threshold: float = 
     }
 
 
+def auroc_summary(tfs: np.ndarray, y: np.ndarray, p: np.ndarray) -> tuple[float, float]:
+    """(pooled AUROC, mean per-TF AUROC over TFs with both classes): the two numbers of :func:`summarize`
+    that model selection reads, without the other metrics' cost."""
+    df = pd.DataFrame({"tf": tfs, "y": np.asarray(y).astype(int), "p": p})
+    per = [skm.roc_auc_score(g["y"], g["p"]) for _, g in df.groupby("tf", sort=True) if g["y"].nunique() == 2]
+    pooled = float(skm.roc_auc_score(df["y"], df["p"])) if df["y"].nunique() == 2 else float("nan")
+    return pooled, float(np.mean(per)) if per else float("nan")
+
+
 def curves(y: np.ndarray, p: np.ndarray) -> dict:
     """ROC and PR curve points (thinned to <= 200 points each) for plots and JSON."""
     fpr, tpr, _ = skm.roc_curve(y, p)

@@ -5,6 +5,7 @@ import plotly.express as px
 import streamlit as st
 
 import ui
+from grenimja.explorer import format_p
 from grenimja.interpret.adjacency import adjacency, pick_genes
 from grenimja.interpret.latent import latent_tsne, pair_grid
 from grenimja.predict import score_cached, tokens_for
@@ -55,7 +56,7 @@ with tab1:
     c = res["contrast"]
     st.markdown(
         f"Mean score on CpG promoters **{c['mean_cpg']:.3f}** vs others **{c['mean_other']:.3f}**; AUC of CpG over "
-        f"other scores **{c['auc_cpg_over_other']:.2f}** (p = {c['p_value']:.1e}). Share of score variance explained "
+        f"other scores **{c['auc_cpg_over_other']:.2f}** ({format_p(c['p_value'])}). Share of score variance explained "
         f"by the gene (column means): **{c['column_variance_share']:.0%}**; by the TF (row means): "
         f"**{c['row_variance_share']:.0%}**."
     )

@@ -69,6 +69,8 @@ if table is not None:
                 "tf_specificity": st.column_config.NumberColumn(
                     "TF-specificity", format="%+.2f", help=SPECIFICITY_HELP
                 ),
+                # the same percentage as the line above the table, not a bare fraction
+                "identity_to_nearest": st.column_config.NumberColumn("identity to nearest", format="percent"),
             },
         )
         if table["tf_specificity"].isna().all():

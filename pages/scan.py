@@ -39,6 +39,8 @@ else:
                 st.warning(f"Skipped: {p}")
             if recs:
                 name, protein = recs[0].name, recs[0].seq
+                if recs[0].note:
+                    st.info(recs[0].note)
                 if len(recs) > 1:
                     st.info(f"Scanning the first record '{name}' of {len(recs)}.")
         except GrenimjaError as exc:

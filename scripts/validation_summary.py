@@ -4,6 +4,8 @@ Writes results/validation/<name>_<protocol>/ (evaluate outputs) and results/vali
 scripts/write_reports.py turns into the model card's "which model was bundled" table.
 
     python scripts/validation_summary.py NAME=MODEL.pt@DATASET [...]
+
+A NAME whose results/validation/NAME_<protocol>/metrics.json exists is read back, not evaluated again.
 """
 
 from __future__ import annotations
@@ -25,6 +27,12 @@ def main(args: list[str]) -> None:
         model, dataset = rest.split("@", 1)
         row = {"model": name, "build": Path(dataset).name}
         for proto, key in (("paper", "paper"), ("degree-matched", "dm")):
+            done = OUT / f"{name}_{key}" / "metrics.json"
+            if done.is_file():  # evaluated before: its measured outputs are reused, not recomputed
+                res = json.loads(done.read_text())
+                row[f"{key}_auroc"] = res["pooled"]["auroc"]
+                row[f"{key}_per_tf_auroc"] = res["per_tf_mean"]["auroc"]
+                continue
             res = evaluate_model(
                 model,
                 ROOT / "models" / "embeddings.npz",

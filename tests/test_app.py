@@ -108,7 +108,7 @@ def test_scan_page_upload_with_bad_record():
     at.text_area(key="scan_tf_txt").input(
         ">bad\nMKV1LL\n>MAX\nMSDNDDIEVESDEEQPRFQSAADKRAHHNALERKRRDHIKDSFHSLRDSV\n"
     ).run()
-    assert "'1' at position 4" in at.warning[0].value
+    assert "'1' at position 4" in at.warning[0].value and "not an amino-acid letter" in at.warning[0].value
     at.button[-1].click().run()
     assert not at.exception
     assert at.subheader[0].value == "MAX: ranked targets (by probability)"

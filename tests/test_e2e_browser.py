@@ -102,6 +102,7 @@ def test_upload_example_fasta_and_read_probabilities_in_chromium(server):
         page.goto(server, timeout=120_000)
         page.get_by_text("GReNIMJA answers from sequence alone").wait_for(timeout=120_000)
         page.get_by_text("Training TFs").first.wait_for(timeout=60_000)
+        assert page.get_by_text("Deploy", exact=True).count() == 0  # toolbarMode = "viewer"
         _shot(page, "home.png")
 
         page.goto(f"{server}/predict", timeout=60_000)

@@ -23,8 +23,10 @@ def test_parse_rejects_malformed_and_empty_fasta():
 
 
 def test_protein_errors_name_record_and_position():
-    with pytest.raises(SequenceError, match=r"record 'p1': 'X' at position 4 is not one of the 20"):
-        check_protein(Record("p1", "MKVXLL"))
+    with pytest.raises(SequenceError, match=r"record 'p1': '1' at position 4 is not an amino-acid letter"):
+        check_protein(Record("p1", "MKV1LL"))
+    with pytest.raises(SequenceError, match=r"2 ambiguous residues \(33%, first at position 4\) exceed"):
+        check_protein(Record("p1x", "MKVXLX"))
     with pytest.raises(SequenceError, match="record 'p2': looks like DNA"):
         check_protein(Record("p2", "ACGTACGTACGTACGTACGTAAAT"))
     with pytest.raises(SequenceError, match="record 'p3': empty sequence"):
@@ -39,20 +41,43 @@ def test_dna_errors_name_record_and_position():
         SequenceError, match=r"record 'g1': looks like a protein sequence \('M' at position 1\)"
     ):
         check_dna(Record("g1", "MEEPQSDPSVEPPLSQETFSDLWKLL"))
-    with pytest.raises(SequenceError, match=r"'N' at position 3 is an ambiguous base"):
+    with pytest.raises(SequenceError, match=r"1 ambiguous bases \(17%, first at position 3\) exceed"):
         check_dna(Record("g2", "ACNTTT"))
+    with pytest.raises(SequenceError, match=r"record 'gN': no A/C/G/T bases in 40 characters"):
+        check_dna(Record("gN", "N" * 40))
+    with pytest.raises(SequenceError, match=r"'9' at position 5 is not a DNA base"):
+        check_dna(Record("g9", "ACGT9ACGT"))
     with pytest.raises(SequenceError, match="shorter than the model's minimum of 22 bp"):
         check_dna(Record("g3", "ACGT" * 3), min_len=22)
 
 
 def test_bad_records_are_reported_and_the_rest_kept():
     text = ">good\nACGTACGTACGTACGTACGTACGT\n>bad\nACGTNNNN\n>good\nACGT\n>empty\n"
+    # NNNN is 50% of 'bad': over the limit; one N in 40 bases is accepted with a note
     good, problems = validate_records(text, "dna", "promoter FASTA")
     assert [r.name for r in good] == ["good"]
     assert len(problems) == 3
     assert any("record 'bad'" in p and "position 5" in p for p in problems)
     assert any("duplicate name" in p for p in problems)
     assert any("record 'empty': empty sequence" in p for p in problems)
+    assert good[0].note == ""
+
+
+def test_ambiguous_letters_within_the_limit_are_accepted_with_a_note_and_read_as_unknown(tiny_bundle):
+    from grenimja.predict import promoter_tokens, protein_tokens
+
+    uni = "M" + "KVLAAGGSTR" * 5 + "X" + "DEPQ" * 5 + "U"  # UniProt style: X unknown, U selenocysteine
+    good, problems = validate_records(f">uni\n{uni}\n", "protein", "TF FASTA")
+    assert not problems and good[0].seq == uni
+    assert "2 ambiguous residue(s) (UX) read as unknown" in good[0].note and "record 'uni'" in good[0].note
+    dna = "ACGT" * 5 + "N" + "ACGT" * 5  # 41 bp: shorter than the tiny model's 60 bp window
+    good, _ = validate_records(f">p\n{dna}\n", "dna", "promoter FASTA")
+    assert "1 ambiguous base(s) (N)" in good[0].note
+    # every k-mer holding the N (position 20) is the unknown token 0; the others are not
+    k = tiny_bundle.emb.dna_vocab.k
+    ids = promoter_tokens(tiny_bundle.model, tiny_bundle.emb, [dna])[0][-(len(dna) - k + 1) :].tolist()
+    assert [i for i, x in enumerate(ids) if x == 0] == list(range(20 - k + 1, 21))
+    assert protein_tokens(tiny_bundle.model, tiny_bundle.emb, [uni]).shape[0] == 1
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +128,28 @@ def test_cli_predict_and_scan(tmp_path, tiny_model_dir):
     assert lines[0].startswith("tf\tgene\tprobability") and len(lines) == 7
     r = run_cli("scan", "--tf", tf, "--top", 5, "--model-dir", tiny_model_dir)
     assert len(r.stdout.strip().splitlines()) == 6
+    assert "scanning SOX2" in r.stderr and r.stdout.startswith("tf\trank\tgene")
+    two = tmp_path / "two.fa"
+    two.write_text(SOX2 + SOX2.replace(">SOX2", ">SOX2_copy"))
+    r = run_cli("scan", "--tf", two, "--top", 3, "--model-dir", tiny_model_dir)
+    rows = [x.split("\t")[0] for x in r.stdout.strip().splitlines()[1:]]
+    assert rows == ["SOX2"] * 3 + ["SOX2_copy"] * 3
+    dna = tmp_path / "dna.fa"
+    dna.write_text(">p\n" + "ACGT" * 30 + "\n")
+    r = run_cli("scan", "--tf", dna, "--model-dir", tiny_model_dir, check=False)
+    assert r.returncode == 2 and "nothing scored" in r.stderr and "Traceback" not in r.stderr
+    r = run_cli("predict", "--tf", dna, "--promoters", prom, "--model-dir", tiny_model_dir, check=False)
+    assert r.returncode == 2 and "nothing scored" in r.stderr
     bad = tmp_path / "bad.fa"
     bad.write_text("not fasta")
     r = run_cli("scan", "--tf", bad, "--model-dir", tiny_model_dir, check=False)
     assert r.returncode == 2 and "malformed FASTA" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_p_values_are_never_shown_as_zero():
+    from grenimja.explorer import format_p
+
+    assert format_p(0.0) == "p < 1e-300"
+    assert format_p(3.2e-5) == "p = 3.2e-05"
+    assert format_p(0.042) == "p = 0.042"
+    assert format_p(float("nan")) == "p not computed"

@@ -158,3 +158,14 @@ def test_scan_and_predict_add_the_term_to_catalogue_genes_only(transfer_model, t
     table = score_records(b, [Record("q", protein)], recs[:1])
     z = np.log(table["probability"].iloc[0] / (1 - table["probability"].iloc[0]))
     assert np.isclose(z, with_term.loc[name, "logit"], atol=1e-3)
+
+
+def test_auroc_summary_equals_the_full_summary_it_stands_in_for():
+    from grenimja.metrics import auroc_summary, summarize
+
+    rng = np.random.default_rng(0)
+    tf, y = rng.integers(0, 20, 2000), rng.integers(0, 2, 2000)
+    p = rng.random(2000) + 0.1 * y
+    y[tf == 3] = 1  # a TF with one class only is left out of the per-TF mean by both
+    full = summarize(tf, y, p)
+    assert np.allclose(auroc_summary(tf, y, p), (full["pooled"]["auroc"], full["per_tf_mean"]["auroc"]))

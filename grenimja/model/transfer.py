@@ -156,7 +156,7 @@ def choose_transfer(
     a term that buys TF-specificity by giving up the popularity signal the paper protocol rewards (or the
     reverse) does not win.
     """
-    from grenimja.metrics import summarize
+    from grenimja.metrics import auroc_summary
 
     rows = []
     for power in powers:
@@ -170,10 +170,10 @@ def choose_transfer(
             row = {"power": power, "weight": weight}
             for name, f in base.items():
                 z = f["logit"].to_numpy() + weight * inter[name]
-                res = summarize(f["tf"].to_numpy(), f["label"].to_numpy(), 1 / (1 + np.exp(-z)))
                 key = "dm" if name == "degree-matched" else name
-                row[f"{key}_auroc"] = res["pooled"]["auroc"]
-                row[f"{key}_per_tf_auroc"] = res["per_tf_mean"]["auroc"]
+                row[f"{key}_auroc"], row[f"{key}_per_tf_auroc"] = auroc_summary(
+                    f["tf"].to_numpy(), f["label"].to_numpy(), z
+                )
             row["criterion"] = row["dm_per_tf_auroc"] + row["paper_auroc"]
             rows.append(row)
     grid = pd.DataFrame(rows)
