@@ -215,8 +215,23 @@ def score_records(bundle: Bundle, tfs: list[Record], promoters: list[Record]) ->
     if panel:
         from grenimja.reference import panel_logits
 
-        gene_mean = panel_logits(bundle.model, bundle.emb, list(panel.values()), seqs, genes)
-        spec = z - gene_mean.mean(axis=0)[gi.ravel()]
+        # catalogue genes have their panel mean stored in the model file; only the others are scored
+        ref = bundle.reference
+        stored = [ref is not None and g is not None and g in ref.index for g in genes]
+        mean = np.array(
+            [ref.at[g, "mean_logit"] if ok else np.nan for g, ok in zip(genes, stored, strict=True)]
+        )
+        todo = [i for i, ok in enumerate(stored) if not ok]
+        if todo:
+            z_panel = panel_logits(
+                bundle.model,
+                bundle.emb,
+                list(panel.values()),
+                [seqs[i] for i in todo],
+                [genes[i] for i in todo],
+            )
+            mean[todo] = z_panel.mean(axis=0)
+        spec = z - mean[gi.ravel()]
     else:
         spec = np.full(len(z), np.nan)
     status = {r.name: tf_status(bundle, r.name, r.seq) for r in tfs}

@@ -88,7 +88,7 @@ def transfer_logits(
     """
     tf_idx, gene_idx = np.asarray(tf_idx), np.asarray(gene_idx)
     term = getattr(model, "transfer", None)
-    if term is None or term.weight == 0 or len(tf_idx) == 0:
+    if term is None or term.weight == 0 or len(tf_idx) == 0 or all(g is None for g in genes):
         return np.zeros(len(tf_idx), dtype=np.float32)
     tf_u, tf_inv = np.unique(tf_idx, return_inverse=True)
     g_u, g_inv = np.unique(gene_idx, return_inverse=True)
