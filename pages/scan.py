@@ -58,10 +58,15 @@ if protein is not None and st.button("Scan all promoters", type="primary"):
     bar = st.progress(0.0, text="Scoring promoters ...")
     res = scan_sequence(b, protein, progress=lambda f: bar.progress(f, text=f"Scoring promoters ... {f:.0%}"))
     bar.empty()
-    st.session_state["scan"] = (name, res)
+    st.session_state["scan"] = (name, res, protein, b.name)
 
-if "scan" in st.session_state:
-    name, res = st.session_state["scan"]
+last = st.session_state.get("scan")
+if last is not None and (last[2] != protein or last[3] != b.name):
+    # another TF or model is picked now: the old ranking must not pass for this one's
+    st.info(f"The last scan was for {last[0]}; press 'Scan all promoters' to scan {name or 'this TF'}.")
+    last = None
+if last is not None:
+    name, res = last[0], last[1]
     res = res.sort_values(by, ascending=False, ignore_index=True).assign(rank=lambda d: range(1, len(d) + 1))
     known = dorothea_targets().get(str(name).upper(), set())
     res = res.assign(known_target=res["gene"].isin(known))

@@ -102,6 +102,15 @@ def test_scan_page_ranks_all_promoters_with_known_targets():
     assert any(d.label == "Download all scores (CSV)" for d in at.get("download_button"))
 
 
+def test_scan_page_hides_the_last_ranking_once_another_tf_is_picked():
+    at = open_page("pages/scan.py")
+    at.button[0].click().run()
+    assert at.subheader[0].value.startswith("MAX: ranked targets")
+    next(s for s in at.selectbox if s.label == "TF").set_value("SOX2").run()
+    assert not at.exception and not at.subheader and not at.dataframe
+    assert any("last scan was for MAX" in i.value and "to scan SOX2" in i.value for i in at.info)
+
+
 def test_scan_page_upload_with_bad_record():
     at = open_page("pages/scan.py")
     at.radio[0].set_value("Upload / paste protein FASTA").run()
