@@ -100,6 +100,7 @@ if last is not None:
     fig.add_histogram(
         x=res.loc[~res.known_target, "probability"],
         name="other genes",
+        marker_color="#9e9e9e",  # grey vs orange: the two classes must not read as one colour
         opacity=0.6,
         histnorm="probability density",
         nbinsx=50,
@@ -108,6 +109,7 @@ if last is not None:
         fig.add_histogram(
             x=res.loc[res.known_target, "probability"],
             name="DoRothEA A-D targets",
+            marker_color="#e66100",
             opacity=0.6,
             histnorm="probability density",
             nbinsx=50,

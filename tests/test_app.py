@@ -100,6 +100,11 @@ def test_scan_page_ranks_all_promoters_with_known_targets():
     assert prec["k"].tolist()[:3] == [10, 50, 100]
     assert (prec["background_rate"] > 0).all()
     assert any(d.label == "Download all scores (CSV)" for d in at.get("download_button"))
+    import json
+
+    hist = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    colours = [t["marker"]["color"] for f in hist for t in f["data"] if t["type"] == "histogram"]
+    assert len(colours) == 2 and len(set(colours)) == 2  # known targets and other genes told apart
 
 
 def test_scan_page_hides_the_last_ranking_once_another_tf_is_picked():
