@@ -62,7 +62,12 @@ with tab1:
     )
     ui.download(res["matrix"].reset_index(names="tf"), "grenimja_adjacency.csv", "Download matrix (CSV)")
 with tab2:
-    pick = st.multiselect("TFs (up to 10)", cat.tfs["tf"].tolist(), default=tf_names[:6], max_selections=10)
+    # three held-out and three training TFs, so "tf_seen_in_training" shows both classes by default
+    seen = sorted(t for t in cat.tfs["tf"] if t in train)
+    default = tf_names[:3] + [
+        seen[i] for i in sorted(np.random.default_rng(0).choice(len(seen), min(3, len(seen)), replace=False))
+    ]
+    pick = st.multiselect("TFs (up to 10)", cat.tfs["tf"].tolist(), default=default, max_selections=10)
     n_g = st.slider("Genes per TF", 20, 100, 60, step=10)
     if pick and st.button("Compute t-SNE", type="primary"):
         rows = cat.tfs.reset_index().set_index("tf").loc[pick, "index"].to_numpy()

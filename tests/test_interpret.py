@@ -64,6 +64,8 @@ def test_analysis_page_draws_adjacency_and_tsne():
     at.button[0].click().run()
     assert not at.exception
     assert any(d.label == "Download t-SNE coordinates (CSV)" for d in at.get("download_button"))
+    # the default TFs mix held-out and training TFs: the training-status colouring shows both classes
+    assert set(at.session_state["tsne"]["tf_seen_in_training"]) == {True, False}
 
 
 def test_cli_adjacency_compares_grenimja_with_baselines(tmp_path, small_dataset, tiny_model_dir):
