@@ -43,8 +43,14 @@ if not pm.empty:
     )
 card = ui.model_dir() / "MODEL_CARD.md"
 if card.is_file():
+    # the card's speed section speaks to developers (kernels, wavefronts): it gets its own, closed expander
+    text = card.read_text()
+    main, _, speed = text.partition("\n## Speed")
     with st.expander("Model card (data, settings, test metrics vs the paper)", expanded=True):
-        st.markdown(card.read_text())
+        st.markdown(main)
+    if speed:
+        with st.expander("Speed figures (for developers)"):
+            st.markdown("## Speed" + speed)
 with st.expander("Network settings"):
     st.code(json.dumps(b.model.cfg.to_dict(), indent=1), language="json")
 st.subheader("How to cite")

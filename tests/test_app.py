@@ -21,6 +21,11 @@ def test_home_shows_model_card_and_citation():
     assert list(protocols["negatives"]) == ["paper", "degree-matched"]
     assert protocols["AUROC"].between(0, 1).all()
     assert "degree-matched" in text and "TF-blind score gets 0.5" in text
+    # developer wording stays in the developers' expander, out of the card a biologist reads
+    card = next(e for e in at.expander if e.label.startswith("Model card"))
+    speed = next(e for e in at.expander if e.label == "Speed figures (for developers)")
+    assert not any("wavefront" in m.value for m in card.markdown)
+    assert any("wavefront" in m.value for m in speed.markdown)
 
 
 def test_predict_page_shows_tf_specificity_beside_the_probability():
