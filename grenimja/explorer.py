@@ -177,6 +177,23 @@ TRANSFER_HELP = (
 )
 
 
+POPULARITY_WARN = 0.9
+
+
+def popularity_spearman(bundle: Bundle, scan: pd.DataFrame) -> float:
+    """Spearman correlation between a scan's logits and the genes' mean logit over the reference panel.
+
+    The panel mean is the model's own popularity ranking (what it gives any TF); near 1 means this TF's
+    ranking is mostly that ranking. NaN without a stored gene reference.
+    """
+    ref = bundle.reference
+    if ref is None:
+        return float("nan")
+    mean = ref["mean_logit"].reindex(scan["gene"]).to_numpy()
+    ok = ~np.isnan(mean)
+    return float(pd.Series(scan["logit"].to_numpy()[ok]).corr(pd.Series(mean[ok]), method="spearman"))
+
+
 def format_p(p: float) -> str:
     """A p-value for people: "p = 3.2e-05", and "p < 1e-300" where it underflowed to 0 (never "p = 0")."""
     if p != p:

@@ -5,7 +5,15 @@ import streamlit as st
 
 import ui
 from grenimja.errors import GrenimjaError
-from grenimja.explorer import SPECIFICITY_HELP, model_notes, precision_at_k, scan_sequence, targets_by_tf
+from grenimja.explorer import (
+    POPULARITY_WARN,
+    SPECIFICITY_HELP,
+    model_notes,
+    popularity_spearman,
+    precision_at_k,
+    scan_sequence,
+    targets_by_tf,
+)
 from grenimja.fasta import validate_records
 
 
@@ -74,6 +82,13 @@ if last is not None:
         f"{name}: ranked targets (by {'TF-specificity' if by == 'tf_specificity' else 'probability'})"
     )
     if has_ref:
+        rho = popularity_spearman(b, res)
+        if rho > POPULARITY_WARN:
+            st.warning(
+                f"This ranking is mostly gene popularity: Spearman {rho:.2f} with the ranking the model gives any "
+                "TF (its mean over the reference panel). Rank by TF-specificity to see what is particular to "
+                f"{name}."
+            )
         n_pop = int(res.head(100)["popular_gene"].sum())
         st.caption(
             f"{SPECIFICITY_HELP} **popular_gene** marks genes that {len(b.meta['gene_reference']['panel'])} "

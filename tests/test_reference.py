@@ -79,3 +79,20 @@ def test_popular_genes_are_those_every_panel_tf_ranks_on_top():
     assert ref["top_share"] == [1.0, 0.0, 0.0, 0.0]  # top 5% of 4 genes = the single best gene
     assert np.allclose(ref["mean_logit"], z.mean(axis=0))
     assert pick_panel(["A", "B", "C"], {"A", "B"}, n=5) == ["A", "B"]
+
+
+def test_popularity_spearman_measures_how_much_a_scan_is_the_panel_ranking(ref_model_dir):
+    import pandas as pd
+
+    from grenimja.explorer import POPULARITY_WARN, popularity_spearman
+
+    b = load_bundle(ref_model_dir, "unknown")
+    ref = b.reference
+    same = pd.DataFrame({"gene": ref.index, "logit": ref["mean_logit"].to_numpy() + 3.0})
+    assert popularity_spearman(b, same) == pytest.approx(1.0)
+    flipped = same.assign(logit=-same["logit"])
+    assert popularity_spearman(b, flipped) == pytest.approx(-1.0)
+    noise = same.assign(logit=np.random.default_rng(0).normal(size=len(same)))
+    assert abs(popularity_spearman(b, noise)) < 0.1 < POPULARITY_WARN
+    scan = scan_protein(b, SOX2)  # a network-only model: its ranking is the panel's, nearly
+    assert popularity_spearman(b, scan) > POPULARITY_WARN
