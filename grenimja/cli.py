@@ -163,8 +163,8 @@ def cmd_scan(a) -> int:
         raise GrenimjaError(f"nothing scored: no valid protein record in {a.tf}")
     bundle = load_bundle(a.model_dir, a.model)
     tables = []
+    n = 0 if bundle.catalogue is None else len(bundle.catalogue.genes)
     for r in records:  # every record of a multi-record file is scanned, each under its own name
-        n = 0 if bundle.catalogue is None else len(bundle.catalogue.genes)
         print(f"scanning {r.name} ({len(r.seq)} aa) against {n:,} promoters", file=sys.stderr)
         t = scan_sequence(bundle, r.seq, by=a.by).head(a.top)
         t.insert(0, "tf", r.name)

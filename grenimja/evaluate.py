@@ -35,20 +35,26 @@ def plot_curves(curve_sets: dict[str, dict], path: str | Path, title: str = "") 
     plt.close(fig)
 
 
-def score_split(
-    model, emb, ds: Dataset, split: str, part: str = "test", negatives: str = "paper"
-) -> pd.DataFrame:
-    """Pairs of one split part under one protocol (``paper`` / ``degree-matched``) with a ``score`` column."""
-    pairs = ds.evaluation_pairs(split, part, negatives).copy()
-    z = pair_logits(
+def dataset_logits(model, emb, ds: Dataset, tf_idx: np.ndarray, gene_idx: np.ndarray) -> np.ndarray:
+    """Logits (n_pairs,) of pairs given as rows of ``ds.tfs`` / ``ds.genes``, the model's
+    homology-transfer term included (:func:`grenimja.predict.pair_logits` on the build's tables)."""
+    return pair_logits(
         model,
         emb,
         ds.tfs["protein"].tolist(),
         ds.genes["promoter"].tolist(),
         ds.genes["gene"].tolist(),
-        pairs["tf_i"].to_numpy(),
-        pairs["gene_i"].to_numpy(),
+        tf_idx,
+        gene_idx,
     )
+
+
+def score_split(
+    model, emb, ds: Dataset, split: str, part: str = "test", negatives: str = "paper"
+) -> pd.DataFrame:
+    """Pairs of one split part under one protocol (``paper`` / ``degree-matched``) with a ``score`` column."""
+    pairs = ds.evaluation_pairs(split, part, negatives).copy()
+    z = dataset_logits(model, emb, ds, pairs["tf_i"].to_numpy(), pairs["gene_i"].to_numpy())
     pairs["score"] = sigmoid(z).astype(np.float32)
     return pairs
 

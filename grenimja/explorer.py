@@ -234,11 +234,12 @@ def score_records(bundle: Bundle, tfs: list[Record], promoters: list[Record]) ->
 
         # catalogue genes have their panel mean stored in the model file; only the others are scored
         ref = bundle.reference
-        stored = [ref is not None and g is not None and g in ref.index for g in genes]
-        mean = np.array(
-            [ref.at[g, "mean_logit"] if ok else np.nan for g, ok in zip(genes, stored, strict=True)]
+        mean = (
+            np.full(len(genes), np.nan)
+            if ref is None
+            else np.array(ref["mean_logit"].reindex(genes), dtype=np.float64)  # a copy: filled in below
         )
-        todo = [i for i, ok in enumerate(stored) if not ok]
+        todo = np.flatnonzero(np.isnan(mean)).tolist()
         if todo:
             z_panel = panel_logits(
                 bundle.model,

@@ -69,9 +69,9 @@ def _first_bad(seq: str, alphabet: set[str]) -> tuple[int, str] | None:
 def _check_ambiguous(seq: str, letters: set[str], where: str, what: str) -> None:
     n = sum(ch in letters for ch in seq)
     if n / len(seq) > MAX_AMBIGUOUS:
-        first = _first_bad(seq, set(seq) - letters)
+        first = next(i + 1 for i, ch in enumerate(seq) if ch in letters)
         raise SequenceError(
-            f"{where}: {n:,} ambiguous {what} ({n / len(seq):.0%}, first at position {first[0]}) exceed the "
+            f"{where}: {n:,} ambiguous {what} ({n / len(seq):.0%}, first at position {first}) exceed the "
             f"limit of {MAX_AMBIGUOUS:.0%}"
         )
 

@@ -86,14 +86,10 @@ def transfer_logits(
     Pair k is (proteins[tf_idx[k]], genes[gene_idx[k]]); a gene given as None (a promoter of no catalogue
     gene) gets 0, and so does every pair of a model without the term (:mod:`grenimja.model.transfer`).
     """
-    tf_idx, gene_idx = np.asarray(tf_idx), np.asarray(gene_idx)
-    term = getattr(model, "transfer", None)
+    term = model.transfer
     if term is None or term.weight == 0 or len(tf_idx) == 0 or all(g is None for g in genes):
         return np.zeros(len(tf_idx), dtype=np.float32)
-    tf_u, tf_inv = np.unique(tf_idx, return_inverse=True)
-    g_u, g_inv = np.unique(gene_idx, return_inverse=True)
-    m = term.logits([proteins[i] for i in tf_u], [genes[i] for i in g_u])
-    return m[tf_inv, g_inv].astype(np.float32)
+    return (term.weight * term.pair_interaction(proteins, genes, tf_idx, gene_idx)).astype(np.float32)
 
 
 def pair_logits(

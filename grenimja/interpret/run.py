@@ -8,7 +8,7 @@ import pandas as pd
 from grenimja.interpret.blast import neighbour_homology, tf_latent
 from grenimja.interpret.filters import DNA, dna_top2, filter_ppms, prosite_table, tomtom_matches
 from grenimja.interpret.prosite import AA, read_prosite
-from grenimja.predict import pair_logits, promoter_tokens, protein_tokens, score_cached, tokens_for
+from grenimja.predict import promoter_tokens, protein_tokens, score_cached, tokens_for
 
 
 def protein_filter_motifs(
@@ -104,6 +104,7 @@ def specificity_check(
     """:func:`~grenimja.interpret.specificity.logit_decomposition` of ``model`` over the TFs of one split
     part (held-out TFs for the TF-disjoint splits) x all genes of the build (or ``n_genes`` seeded ones).
     """
+    from grenimja.evaluate import dataset_logits
     from grenimja.interpret.specificity import logit_decomposition
 
     tfs = np.array(sorted(set(ds.split(split, part)["tf_i"])))
@@ -111,13 +112,5 @@ def specificity_check(
     if n_genes is not None and n_genes < len(genes):
         genes = np.sort(np.random.default_rng(seed).choice(genes, n_genes, replace=False))
     ti, gi = np.meshgrid(tfs, genes, indexing="ij")
-    z = pair_logits(
-        model,
-        emb,
-        ds.tfs["protein"].tolist(),
-        ds.genes["promoter"].tolist(),
-        ds.genes["gene"].tolist(),
-        ti.ravel(),
-        gi.ravel(),
-    ).reshape(ti.shape)
+    z = dataset_logits(model, emb, ds, ti.ravel(), gi.ravel()).reshape(ti.shape)
     return {"split": split, "part": part, **logit_decomposition(z)}

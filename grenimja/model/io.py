@@ -26,7 +26,7 @@ def _atomic_save(obj, path: Path) -> None:
 
 def model_payload(model: GReNIMJA, emb: Embeddings, meta: dict | None = None) -> dict:
     state = {k: v for k, v in model.state_dict().items() if not k.endswith("embed.weight")}
-    extra = {} if getattr(model, "transfer", None) is None else {"transfer": model.transfer.to_payload()}
+    extra = {} if model.transfer is None else {"transfer": model.transfer.to_payload()}
     return {
         **extra,
         "format": FORMAT,

@@ -55,15 +55,15 @@ class HomologyTransfer:
         tr = ds.split(split, "train")
         tfs = ds.tfs[ds.tfs["tf"].isin(set(tr["tf"]))]
         row = {t: i for i, t in enumerate(tfs["tf"])}
-        genes = ds.genes["gene"].tolist()
-        col = {g: i for i, g in enumerate(genes)}
         pos = tr[tr["label"] == 1]
         return cls(
             tfs=tfs["tf"].tolist(),
             proteins=tfs["protein"].tolist(),
-            genes=genes,
+            genes=ds.genes[
+                "gene"
+            ].tolist(),  # columns in the dataset's order, so a positive's column is gene_i
             pos_tf=pos["tf"].map(row).to_numpy(np.int64),
-            pos_gene=pos["gene"].map(col).to_numpy(np.int64),
+            pos_gene=pos["gene_i"].to_numpy(np.int64),
             power=power,
             weight=weight,
         )
@@ -92,6 +92,21 @@ class HomologyTransfer:
             c = cols[known]
             out[:, known] = w @ self._y[:, c] - self._degree[c]
         return out
+
+    def pair_interaction(
+        self,
+        proteins: Sequence[str],
+        genes: Sequence[str | None],
+        tf_idx: np.ndarray,
+        gene_idx: np.ndarray,
+        power: float | None = None,
+    ) -> np.ndarray:
+        """:meth:`interaction` of pairs (proteins[tf_idx[k]], genes[gene_idx[k]]), shape (n_pairs,); each
+        distinct TF and gene is computed once."""
+        tf_u, tf_inv = np.unique(np.asarray(tf_idx), return_inverse=True)
+        g_u, g_inv = np.unique(np.asarray(gene_idx), return_inverse=True)
+        m = self.interaction([proteins[i] for i in tf_u], [genes[i] for i in g_u], power)
+        return m[tf_inv, g_inv]
 
     def logits(self, proteins: Sequence[str], genes: Sequence[str | None]) -> np.ndarray:
         """``weight`` x :meth:`interaction`: what the term adds to the network's logits."""
@@ -160,12 +175,12 @@ def choose_transfer(
 
     rows = []
     for power in powers:
-        inter = {}
-        for name, f in base.items():
-            tf_u, tf_inv = np.unique(f["tf_i"].to_numpy(), return_inverse=True)
-            g_u, g_inv = np.unique(f["gene_i"].to_numpy(), return_inverse=True)
-            m = transfer.interaction([proteins[i] for i in tf_u], [genes[i] for i in g_u], power)
-            inter[name] = m[tf_inv, g_inv]
+        inter = {
+            name: transfer.pair_interaction(
+                proteins, genes, f["tf_i"].to_numpy(), f["gene_i"].to_numpy(), power
+            )
+            for name, f in base.items()
+        }
         for weight in weights:
             row = {"power": power, "weight": weight}
             for name, f in base.items():
@@ -202,8 +217,8 @@ def add_transfer(
 
     from grenimja.dataset import load_dataset
     from grenimja.embedding import Embeddings
+    from grenimja.evaluate import dataset_logits
     from grenimja.model.io import _atomic_save, build_model, load_payload, model_payload
-    from grenimja.predict import pair_logits
 
     emb = Embeddings.load(emb_path)
     payload = load_payload(model_path)
@@ -214,15 +229,7 @@ def add_transfer(
     base = {}
     for name in ("paper", "degree-matched"):
         f = ds.evaluation_pairs(split, "valid", name).copy()
-        f["logit"] = pair_logits(
-            model,
-            emb,
-            proteins,
-            ds.genes["promoter"].tolist(),
-            None,
-            f["tf_i"].to_numpy(),
-            f["gene_i"].to_numpy(),
-        )
+        f["logit"] = dataset_logits(model, emb, ds, f["tf_i"].to_numpy(), f["gene_i"].to_numpy())
         base[name] = f
     term, grid = choose_transfer(base, HomologyTransfer.fit(ds, split), proteins, genes)
     if grid_out:
