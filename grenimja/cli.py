@@ -102,7 +102,14 @@ def cmd_train(a) -> int:
 def cmd_transfer(a) -> int:
     from grenimja.model.transfer import add_transfer
 
-    res = add_transfer(a.model, a.embeddings, a.dataset, a.split, a.out, a.grid_out)
+    dbd = None
+    if a.identity == "both":
+        from grenimja.data.names import load_mapper
+        from grenimja.data.sequences import read_tf_proteins
+
+        frame, _ = read_tf_proteins("dbd", load_mapper(a.data_dir), a.data_dir)
+        dbd = dict(zip(frame["tf"], frame["protein"], strict=True))
+    res = add_transfer(a.model, a.embeddings, a.dataset, a.split, a.out, a.grid_out, dbd=dbd)
     print(json.dumps(res, indent=1))
     return 0
 
@@ -423,7 +430,17 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--dataset", required=True, help="the build the model was trained on")
     tr.add_argument("--split", choices=["known", "unknown", "homology"], required=True)
     tr.add_argument("--out", required=True, help="model file to write (may be --model itself)")
-    tr.add_argument("--grid-out", default=None, help="CSV of the validation grid (power x weight)")
+    tr.add_argument(
+        "--grid-out", default=None, help="CSV of the validation grid (identity x centre x power x weight)"
+    )
+    tr.add_argument(
+        "--identity",
+        choices=["both", "full"],
+        default="both",
+        help="align queries to the training TFs' full length only, or let alignment to their DNA-binding "
+        "domains (proteins/Homo_DBD_1120.fa in the data directory) compete on validation (default)",
+    )
+    _add_data_dir(tr)
     tr.set_defaults(func=cmd_transfer)
 
     ev = sub.add_parser("evaluate", help="metrics, ROC/PR curves on a split part")

@@ -20,7 +20,15 @@ from grenimja.fasta import Record, validate_records
 from grenimja.homology import identity_to
 from grenimja.model.io import load_model
 from grenimja.model.network import GReNIMJA
-from grenimja.predict import encode_all, pair_logits, promoter_tokens, protein_tokens, scan_tf, sigmoid
+from grenimja.predict import (
+    calibrated,
+    encode_all,
+    pair_logits,
+    promoter_tokens,
+    protein_tokens,
+    scan_tf,
+    sigmoid,
+)
 from grenimja.reference import POPULAR_SHARE
 
 MODEL_DIR = Path(__file__).resolve().parents[1] / "models"
@@ -328,6 +336,7 @@ def scan_sequence(bundle: Bundle, protein: str, progress=None, by: str = "probab
     g = bundle.catalogue.genes
     if bundle.model.transfer is not None:
         z = z + bundle.model.transfer.logits([protein], g["gene"].tolist())[0]
+    z = calibrated(bundle.model, z).astype(np.float64)
     out = pd.DataFrame({"gene": g["gene"], "probability": sigmoid(z), "logit": z})
     ref = bundle.reference
     if ref is not None:

@@ -104,7 +104,8 @@ def pair_logits(
     batch: int = 2048,
 ) -> np.ndarray:
     """Logits (n_pairs,) of pairs (proteins[tf_idx[k]], promoters[gene_idx[k]]): the network's, plus the
-    homology-transfer term for the gene named genes[gene_idx[k]] when the model file carries one.
+    homology-transfer term for the gene named genes[gene_idx[k]] when the model file carries one, through
+    the model file's calibration when it carries one (:func:`calibrated`).
 
     This is the one scoring path of the package: evaluation, Predict, the reference panel and the
     specificity check all go through it (a genome scan adds the same term to its cached scores).
@@ -113,7 +114,14 @@ def pair_logits(
     z = score_cached(model, tf_tok, gene_tok, tf_idx, gene_idx, logits=True, progress=progress, batch=batch)
     if genes is not None:
         z = z + transfer_logits(model, proteins, genes, tf_idx, gene_idx)
-    return z
+    return calibrated(model, z)
+
+
+def calibrated(model: GReNIMJA, z: np.ndarray) -> np.ndarray:
+    """The model file's Platt scaling applied to final logits (network + term); unchanged without one."""
+    if model.calibration is None:
+        return z
+    return model.calibration.apply(z).astype(np.float32)
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:

@@ -1,4 +1,5 @@
-"""The homology-transfer term: targets of similar training TFs, minus gene popularity, added to the logits."""
+"""The homology-transfer term: targets of similar training TFs (optionally minus gene popularity), added to
+the logits."""
 
 from __future__ import annotations
 
@@ -37,14 +38,53 @@ def test_a_homolog_s_targets_score_above_others_and_popularity_cancels():
     assert np.allclose(t.interaction(["mid"], ["g1", "g2", "g3"]), 0)
 
 
+def test_the_uncentred_share_keeps_popularity_and_is_the_homologs_vote():
+    t = _transfer(power=8.0, centre=False)
+    m = t.interaction([A], ["g1", "g2", "g3", "g4"])[0]
+    # the homologs' weighted vote: A's targets near 1 (g2 too: every TF regulates it), B's target near 0
+    assert m[0] > 0.9 and m[1] == pytest.approx(1.0) and m[2] < 0.1 and m[3] == 0
+    centred = t.interaction([A], ["g1", "g2", "g3"], centre=True)[0]
+    assert np.allclose(m[:3] - centred, t._degree[:3])
+
+
+def test_dbd_identity_aligns_the_full_length_query_to_the_training_dbds():
+    from grenimja.homology import identity
+
+    class _DS:  # the two tables HomologyTransfer.fit reads
+        tfs = pd.DataFrame({"tf": ["A", "B"], "protein": ["GGGG" + A + "GGGG", B]})
+        genes = pd.DataFrame({"gene": ["g1", "g2"]})
+
+        @staticmethod
+        def split(split, part):
+            return pd.DataFrame({"tf": ["A", "B"], "gene_i": [0, 1], "label": [1, 1]})
+
+    t = HomologyTransfer.fit(_DS, "unknown", dbd={"A": A[10:50]}, centre=False)
+    assert t.identity == "dbd" and t.proteins == [A[10:50], B]  # B has no DBD: its full length
+    assert t.identities([A])[0, 0] == pytest.approx(identity(A, A[10:50])) == 1.0
+    assert HomologyTransfer.fit(_DS, "unknown").identity == "full"
+
+
 def test_logits_scale_with_weight_and_the_payload_round_trips_without_pickle(tmp_path):
-    t = _transfer(power=4.0, weight=3.0)
+    t = _transfer(power=4.0, weight=3.0, centre=False, identity="dbd")
     assert np.allclose(t.logits([B], ["g1", "g3"]), 3.0 * t.interaction([B], ["g1", "g3"]))
     path = tmp_path / "t.pt"
     torch.save(t.to_payload(), path)
     back = HomologyTransfer.from_payload(torch.load(path, weights_only=True))
-    assert (back.power, back.weight, back.genes) == (4.0, 3.0, t.genes)
+    assert (back.power, back.weight, back.genes, back.centre, back.identity) == (
+        4.0,
+        3.0,
+        t.genes,
+        False,
+        "dbd",
+    )
     assert np.allclose(back.interaction([B], t.genes), t.interaction([B], t.genes))
+    # a file written before the centre / identity options held the centred, full-length term
+    old = t.to_payload()
+    del old["centre"], old["identity"]
+    assert (HomologyTransfer.from_payload(old).centre, HomologyTransfer.from_payload(old).identity) == (
+        True,
+        "full",
+    )
 
 
 def test_a_malformed_term_in_a_model_file_is_named():
@@ -64,11 +104,35 @@ def test_grid_picks_the_weight_that_ranks_homolog_targets_first():
         {"tf": ["q", "q"], "tf_i": [0, 0], "gene_i": [0, 2], "label": [1, 0], "logit": [0.0, 0.5]}
     )
     base = {"paper": f, "degree-matched": f}
-    chosen, grid = choose_transfer(base, t, [A], ["g1", "g2", "g3", "g4"], powers=(4.0,), weights=(0.0, 2.0))
+    chosen, grid = choose_transfer(
+        base, t, [A], ["g1", "g2", "g3", "g4"], powers=(4.0,), weights=(0.0, 2.0), centres=(True,)
+    )
     assert set(grid["weight"]) == {0.0, 2.0}
     assert grid.loc[grid["weight"] == 0, "dm_auroc"].item() == 0.0
     assert grid.loc[grid["weight"] == 2, "dm_auroc"].item() == 1.0
     assert chosen.weight == 2.0
+
+
+def test_grid_picks_between_identity_candidates():
+    # the query q resembles B's DBD only: aligned to full lengths it looks like A (wrong targets), aligned to
+    # the DBDs like B; q's true target is B's target g3
+    full = _transfer()
+    dbd = _transfer(identity="dbd")
+    full._ident_cache["q"] = np.array([0.9, 0.1], dtype=np.float32)
+    dbd._ident_cache["q"] = np.array([0.1, 0.9], dtype=np.float32)
+    f = pd.DataFrame(
+        {"tf": ["q", "q"], "tf_i": [0, 0], "gene_i": [0, 2], "label": [0, 1], "logit": [0.0, 0.0]}
+    )
+    chosen, grid = choose_transfer(
+        {"paper": f, "degree-matched": f},
+        [full, dbd],
+        ["q"],
+        ["g1", "g2", "g3", "g4"],
+        powers=(2.0,),
+        weights=(1.0,),
+    )
+    assert chosen is dbd and len(grid) == 4 and set(grid["identity"]) == {"full", "dbd"}
+    assert grid.set_index(["identity", "centre"])["dm_auroc"].to_dict()[("full", False)] == 0.0
 
 
 @pytest.fixture(scope="module")
@@ -93,13 +157,18 @@ def test_add_transfer_writes_a_loadable_model_with_its_validation_record(transfe
 
     out, grid, meta = transfer_model
     g = pd.read_csv(grid)
-    assert len(g) == 45 and {"dm_per_tf_auroc", "paper_auroc", "criterion"} <= set(g.columns)
+    assert len(g) == 2 * 5 * 12 and {"dm_per_tf_auroc", "paper_auroc", "criterion", "centre"} <= set(
+        g.columns
+    )
     assert meta["power"] in set(g["power"]) and meta["weight"] in set(g["weight"])
+    assert meta["identity"] == "full" and meta["centre"] in (True, False)
     assert meta["valid_with_term"]["dm_per_tf_auroc"] + meta["valid_with_term"][
         "paper_auroc"
     ] == pytest.approx(g["criterion"].max(), abs=1e-3)
     model, m = load_model(out, tiny_model_dir / "embeddings.npz")
     assert model.transfer is not None and m["transfer"]["split"] == "unknown"
+    assert model.calibration is not None and model.calibration.a > 0
+    assert m["calibration"]["valid_ece_calibrated"] <= m["calibration"]["valid_ece_raw"] + 1e-9
     assert model.transfer.weight == meta["weight"]
 
 
@@ -113,6 +182,7 @@ def test_evaluation_scores_are_the_network_plus_the_term(transfer_model, tiny_mo
     emb = Embeddings.load(tiny_model_dir / "embeddings.npz")
     model, _ = load_model(out, emb)
     model.transfer.weight = 5.0  # make the term visible whatever the grid chose
+    model.calibration = None  # the term alone (calibration: tests/test_calibration.py)
     ds = load_dataset(small_dataset)
     with_term = score_split(model, emb, ds, "unknown", "test").reset_index(drop=True)
     term = model.transfer
@@ -140,6 +210,7 @@ def test_scan_and_predict_add_the_term_to_catalogue_genes_only(transfer_model, t
     b = load_bundle(tmp_path, "unknown")
     assert b.model.transfer is not None and b.catalogue is not None
     b.model.transfer.weight = 5.0
+    cal, b.model.calibration = b.model.calibration, None
     protein = b.model.transfer.proteins[0]
     with_term = scan_sequence(b, protein).set_index("gene")
     term = b.model.transfer
@@ -158,6 +229,12 @@ def test_scan_and_predict_add_the_term_to_catalogue_genes_only(transfer_model, t
     table = score_records(b, [Record("q", protein)], recs[:1])
     z = np.log(table["probability"].iloc[0] / (1 - table["probability"].iloc[0]))
     assert np.isclose(z, with_term.loc[name, "logit"], atol=1e-3)
+    # with the file's calibration both pages give the same calibrated logit again
+    b.model.calibration = cal
+    z_scan = scan_sequence(b, protein).set_index("gene").loc[name, "logit"]
+    p = score_records(b, [Record("q", protein)], recs[:1])["probability"].iloc[0]
+    assert np.isclose(z_scan, cal.apply(with_term.loc[name, "logit"]), atol=1e-3)
+    assert np.isclose(np.log(p / (1 - p)), z_scan, atol=1e-3)
 
 
 def test_auroc_summary_equals_the_full_summary_it_stands_in_for():

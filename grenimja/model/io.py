@@ -27,6 +27,8 @@ def _atomic_save(obj, path: Path) -> None:
 def model_payload(model: GReNIMJA, emb: Embeddings, meta: dict | None = None) -> dict:
     state = {k: v for k, v in model.state_dict().items() if not k.endswith("embed.weight")}
     extra = {} if model.transfer is None else {"transfer": model.transfer.to_payload()}
+    if model.calibration is not None:
+        extra["calibration"] = model.calibration.to_payload()
     return {
         **extra,
         "format": FORMAT,
@@ -78,6 +80,10 @@ def build_model(payload: dict, emb: Embeddings, source: str = "model") -> GReNIM
         from grenimja.model.transfer import HomologyTransfer
 
         model.transfer = HomologyTransfer.from_payload(payload["transfer"], source)
+    if "calibration" in payload:
+        from grenimja.model.calibration import Platt
+
+        model.calibration = Platt.from_payload(payload["calibration"], source)
     model.eval()
     return model
 

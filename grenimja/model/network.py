@@ -128,6 +128,8 @@ class GReNIMJA(nn.Module):
         self.drop = nn.Dropout(cfg.dropout)
         # optional homology-transfer term (grenimja.model.transfer), added outside the network
         self.transfer = None
+        # optional Platt scaling of the final logits (grenimja.model.calibration), fitted on validation
+        self.calibration = None
 
     def encode_tf(self, tokens: torch.Tensor) -> torch.Tensor:
         """TF tokens (B, Lp) -> projected rows (B, Ta, 5H)."""

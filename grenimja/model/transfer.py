@@ -1,16 +1,21 @@
-"""Homology transfer: a TF x gene interaction term from the training targets of similar TFs.
+"""Homology transfer: a TF x gene term from the training targets of similar TFs.
 
-``interaction(t, g) = sum_s w_ts * y_sg - d_g`` over the training TFs ``s``, where ``y_sg`` is 1 when
-``s`` regulates ``g`` in the training part, ``d_g`` is the share of training TFs regulating ``g`` (the
-gene's popularity, so the term carries none of it) and ``w_ts`` is the Smith-Waterman identity of
-``t`` to ``s`` raised to ``power`` and normalised over ``s``. It is positive where the TF's homologs
-regulate the gene more than a typical TF does, whatever the gene's popularity. The network's logit
-plus ``weight`` times this term is the score of a model file that carries one (``payload["transfer"]``);
-``power`` and ``weight`` are chosen on the validation part (:func:`choose_transfer`).
+``share(t, g) = sum_s w_ts * y_sg`` over the training TFs ``s``, where ``y_sg`` is 1 when ``s`` regulates
+``g`` in the training part and ``w_ts`` is the Smith-Waterman identity of ``t`` to ``s`` raised to
+``power`` and normalised over ``s``. With ``centre`` the term is ``share - d_g``, ``d_g`` being the share
+of all training TFs regulating ``g`` (the gene's popularity), so it carries none of it. ``identity``
+says what ``t`` is aligned to: the training TFs' full-length proteins (``"full"``) or their DNA-binding
+domains where known (``"dbd"``; the query is always the full-length protein, and the local alignment
+finds its DBD). The network's logit plus ``weight`` times this term is the score of a model file that
+carries one (``payload["transfer"]``); all four settings are chosen on the validation part
+(:func:`choose_transfer`).
 
 Why: on held-out TFs under degree-matched negatives the network's own ranking is gene popularity, while
 the targets of a TF's homologs carry TF-specific signal (CIS-BP-style inference of motifs from DBD
-identity rests on the same fact).
+identity rests on the same fact). Why the uncentred share is on offer: the centred term is negative for
+every popular gene its nearest homologs do not regulate, so under the paper's random negatives it
+ranks against popularity; the share needs no centring to be popularity-free under degree-matched
+negatives, where positives and negatives have the same popularity.
 """
 
 from __future__ import annotations
@@ -30,7 +35,8 @@ class HomologyTransfer:
     """Training targets of ``tfs`` over ``genes`` and the two settings of the term.
 
     ``pos_tf`` / ``pos_gene`` (int arrays of equal length) index ``tfs`` / ``genes``: one entry per
-    training positive.
+    training positive. ``proteins`` are the sequences a query is aligned to: the training TFs' full-length
+    proteins (``identity="full"``) or their DNA-binding domains (``"dbd"``, full length where none is known).
     """
 
     tfs: list[str]
@@ -40,6 +46,8 @@ class HomologyTransfer:
     pos_gene: np.ndarray
     power: float = 4.0
     weight: float = 1.0
+    centre: bool = True
+    identity: str = "full"
     _ident_cache: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -50,15 +58,28 @@ class HomologyTransfer:
         self._gene_col = {g: i for i, g in enumerate(self.genes)}
 
     @classmethod
-    def fit(cls, ds, split: str, power: float = 4.0, weight: float = 1.0) -> HomologyTransfer:
-        """The training part's positives of ``split`` in dataset ``ds`` (a :class:`grenimja.dataset.Dataset`)."""
+    def fit(
+        cls,
+        ds,
+        split: str,
+        power: float = 4.0,
+        weight: float = 1.0,
+        dbd: dict[str, str] | None = None,
+        centre: bool = True,
+    ) -> HomologyTransfer:
+        """The training part's positives of ``split`` in dataset ``ds`` (a :class:`grenimja.dataset.Dataset`).
+
+        ``dbd``: DNA-binding-domain sequence by TF symbol; given, queries are aligned to the training TFs'
+        DBDs (``identity="dbd"``), to the full length of those without one.
+        """
         tr = ds.split(split, "train")
         tfs = ds.tfs[ds.tfs["tf"].isin(set(tr["tf"]))]
         row = {t: i for i, t in enumerate(tfs["tf"])}
         pos = tr[tr["label"] == 1]
+        full = tfs["protein"].tolist()
         return cls(
             tfs=tfs["tf"].tolist(),
-            proteins=tfs["protein"].tolist(),
+            proteins=full if dbd is None else [dbd.get(t) or p for t, p in zip(tfs["tf"], full, strict=True)],
             genes=ds.genes[
                 "gene"
             ].tolist(),  # columns in the dataset's order, so a positive's column is gene_i
@@ -66,6 +87,8 @@ class HomologyTransfer:
             pos_gene=pos["gene_i"].to_numpy(np.int64),
             power=power,
             weight=weight,
+            centre=centre,
+            identity="full" if dbd is None else "dbd",
         )
 
     def identities(self, proteins: Sequence[str]) -> np.ndarray:
@@ -80,9 +103,14 @@ class HomologyTransfer:
         )
 
     def interaction(
-        self, proteins: Sequence[str], genes: Sequence[str | None], power: float | None = None
+        self,
+        proteins: Sequence[str],
+        genes: Sequence[str | None],
+        power: float | None = None,
+        centre: bool | None = None,
     ) -> np.ndarray:
-        """(len(proteins), len(genes)) interaction term; 0 for a gene absent from the training genes or None."""
+        """(len(proteins), len(genes)) term (share, or share minus popularity with ``centre``); 0 for a
+        gene absent from the training genes or None."""
         w = self.identities(proteins).astype(np.float64) ** (self.power if power is None else power)
         w /= np.maximum(w.sum(axis=1, keepdims=True), 1e-12)
         cols = np.array([self._gene_col.get(g, -1) if g is not None else -1 for g in genes], dtype=np.int64)
@@ -90,7 +118,8 @@ class HomologyTransfer:
         out = np.zeros((len(proteins), len(genes)))
         if known.any():
             c = cols[known]
-            out[:, known] = w @ self._y[:, c] - self._degree[c]
+            centred = self.centre if centre is None else centre
+            out[:, known] = w @ self._y[:, c] - (self._degree[c] if centred else 0.0)
         return out
 
     def pair_interaction(
@@ -100,12 +129,13 @@ class HomologyTransfer:
         tf_idx: np.ndarray,
         gene_idx: np.ndarray,
         power: float | None = None,
+        centre: bool | None = None,
     ) -> np.ndarray:
         """:meth:`interaction` of pairs (proteins[tf_idx[k]], genes[gene_idx[k]]), shape (n_pairs,); each
         distinct TF and gene is computed once."""
         tf_u, tf_inv = np.unique(np.asarray(tf_idx), return_inverse=True)
         g_u, g_inv = np.unique(np.asarray(gene_idx), return_inverse=True)
-        m = self.interaction([proteins[i] for i in tf_u], [genes[i] for i in g_u], power)
+        m = self.interaction([proteins[i] for i in tf_u], [genes[i] for i in g_u], power, centre)
         return m[tf_inv, g_inv]
 
     def logits(self, proteins: Sequence[str], genes: Sequence[str | None]) -> np.ndarray:
@@ -122,6 +152,8 @@ class HomologyTransfer:
             "pos_gene": torch.from_numpy(np.array(self.pos_gene, dtype=np.int32)),
             "power": float(self.power),
             "weight": float(self.weight),
+            "centre": bool(self.centre),
+            "identity": str(self.identity),
         }
 
     @classmethod
@@ -135,6 +167,8 @@ class HomologyTransfer:
                 pos_gene=d["pos_gene"].numpy().astype(np.int64),
                 power=float(d["power"]),
                 weight=float(d["weight"]),
+                centre=bool(d.get("centre", True)),  # files written before the option had the centred term
+                identity=str(d.get("identity", "full")),
             )
         except (KeyError, AttributeError, IndexError, TypeError) as exc:
             raise ModelFileError(f"{source}: its homology-transfer term is malformed ({exc!r})") from exc
@@ -146,55 +180,69 @@ class HomologyTransfer:
 
 
 POWERS = (1.0, 2.0, 4.0, 8.0, 16.0)
-WEIGHTS = (0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0)
+WEIGHTS = (0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 1024.0, 4096.0)
+CENTRES = (True, False)
 
 
 def choose_transfer(
     base: dict[str, pd.DataFrame],
-    transfer: HomologyTransfer,
+    transfer: HomologyTransfer | Sequence[HomologyTransfer],
     proteins: Sequence[str],
     genes: Sequence[str],
     powers: Sequence[float] = POWERS,
     weights: Sequence[float] = WEIGHTS,
+    centres: Sequence[bool] = CENTRES,
 ) -> tuple[HomologyTransfer, pd.DataFrame]:
-    """Grid-search ``power`` x ``weight`` on validation pairs; returns the chosen term and the grid.
+    """Grid-search identity x centre x ``power`` x ``weight`` on validation pairs; returns the chosen term
+    and the grid.
 
     Parameters
     ----------
     base
         ``{"paper": frame, "degree-matched": frame}``: validation pairs of the two protocols with columns
         tf, tf_i, gene_i, label and ``logit`` (the network's logit).
+    transfer
+        One term, or several fitted alike but aligned to different sequences (``identity`` full / dbd).
     proteins, genes
         Protein sequence per ``tf_i`` and gene symbol per ``gene_i`` (the dataset's tables).
 
     The criterion is the sum of the degree-matched per-TF AUROC and the paper protocol's pooled AUROC:
     a term that buys TF-specificity by giving up the popularity signal the paper protocol rewards (or the
-    reverse) does not win.
+    reverse) does not win. Ties go to the first in grid order (smaller weight first).
     """
     from grenimja.metrics import auroc_summary
 
+    candidates = [transfer] if isinstance(transfer, HomologyTransfer) else list(transfer)
     rows = []
-    for power in powers:
-        inter = {
-            name: transfer.pair_interaction(
-                proteins, genes, f["tf_i"].to_numpy(), f["gene_i"].to_numpy(), power
-            )
-            for name, f in base.items()
-        }
-        for weight in weights:
-            row = {"power": power, "weight": weight}
-            for name, f in base.items():
-                z = f["logit"].to_numpy() + weight * inter[name]
-                key = "dm" if name == "degree-matched" else name
-                row[f"{key}_auroc"], row[f"{key}_per_tf_auroc"] = auroc_summary(
-                    f["tf"].to_numpy(), f["label"].to_numpy(), z
-                )
-            row["criterion"] = row["dm_per_tf_auroc"] + row["paper_auroc"]
-            rows.append(row)
+    for k, term in enumerate(candidates):
+        for centre in centres:
+            for power in powers:
+                inter = {
+                    name: term.pair_interaction(
+                        proteins, genes, f["tf_i"].to_numpy(), f["gene_i"].to_numpy(), power, centre
+                    )
+                    for name, f in base.items()
+                }
+                for weight in weights:
+                    row = {"identity": term.identity, "candidate": k, "centre": centre}
+                    row |= {"power": power, "weight": weight}
+                    for name, f in base.items():
+                        z = f["logit"].to_numpy() + weight * inter[name]
+                        key = "dm" if name == "degree-matched" else name
+                        row[f"{key}_auroc"], row[f"{key}_per_tf_auroc"] = auroc_summary(
+                            f["tf"].to_numpy(), f["label"].to_numpy(), z
+                        )
+                    row["criterion"] = row["dm_per_tf_auroc"] + row["paper_auroc"]
+                    rows.append(row)
     grid = pd.DataFrame(rows)
-    best = grid.loc[grid["criterion"].idxmax()]
-    transfer.power, transfer.weight = float(best["power"]), float(best["weight"])
-    return transfer, grid
+    best = grid.loc[grid["criterion"].round(10).idxmax()]
+    chosen = candidates[int(best["candidate"])]
+    chosen.power, chosen.weight, chosen.centre = (
+        float(best["power"]),
+        float(best["weight"]),
+        bool(best["centre"]),
+    )
+    return chosen, grid.drop(columns="candidate")
 
 
 def add_transfer(
@@ -204,8 +252,12 @@ def add_transfer(
     split: str,
     out: str,
     grid_out: str | None = None,
+    dbd: dict[str, str] | None = None,
 ) -> dict:
     """Fit the term on ``split``'s training part, choose it on the validation part, write the model to ``out``.
+
+    ``dbd`` (DNA-binding domain by TF symbol, :func:`grenimja.data.sequences.read_tf_proteins`): given,
+    alignment to the training TFs' DBDs competes with alignment to their full length.
 
     The model file at ``out`` is the one at ``model_path`` with ``payload["transfer"]`` and
     ``meta["transfer"]`` (power, weight, the validation metrics of the network alone and with the term).
@@ -223,7 +275,7 @@ def add_transfer(
     emb = Embeddings.load(emb_path)
     payload = load_payload(model_path)
     model = build_model(payload, emb, str(model_path))
-    model.transfer = None  # the network alone: the term is fitted afresh
+    model.transfer = model.calibration = None  # the network alone: term and calibration are fitted afresh
     ds = load_dataset(dataset)
     proteins, genes = ds.tfs["protein"].tolist(), ds.genes["gene"].tolist()
     base = {}
@@ -231,17 +283,27 @@ def add_transfer(
         f = ds.evaluation_pairs(split, "valid", name).copy()
         f["logit"] = dataset_logits(model, emb, ds, f["tf_i"].to_numpy(), f["gene_i"].to_numpy())
         base[name] = f
-    term, grid = choose_transfer(base, HomologyTransfer.fit(ds, split), proteins, genes)
+    candidates = [HomologyTransfer.fit(ds, split)]
+    if dbd is not None:
+        candidates.append(HomologyTransfer.fit(ds, split, dbd=dbd))
+    term, grid = choose_transfer(base, candidates, proteins, genes)
     if grid_out:
         Path(grid_out).parent.mkdir(parents=True, exist_ok=True)
         grid.round(4).to_csv(grid_out, index=False)
-    chosen = grid[(grid["power"] == term.power) & (grid["weight"] == term.weight)].iloc[0]
+    chosen = grid[
+        (grid["identity"] == term.identity)
+        & (grid["centre"] == term.centre)
+        & (grid["power"] == term.power)
+        & (grid["weight"] == term.weight)
+    ].iloc[0]
     alone = grid[grid["weight"] == 0].iloc[0]
     metric_cols = ["paper_auroc", "paper_per_tf_auroc", "dm_auroc", "dm_per_tf_auroc"]
     meta = dict(payload.get("meta", {}))
     meta["transfer"] = {
         "power": term.power,
         "weight": term.weight,
+        "centre": term.centre,
+        "identity": term.identity,
         "dataset": Path(dataset).name,
         "split": split,
         "training_tfs": len(term.tfs),
@@ -250,10 +312,32 @@ def add_transfer(
         "valid_network_alone": {c: round(float(alone[c]), 4) for c in metric_cols},
         "valid_with_term": {c: round(float(chosen[c]), 4) for c in metric_cols},
     }
+    model.transfer = term
+    model.calibration, meta["calibration"] = _calibrate(base["paper"], term, proteins, genes)
+    meta["transfer"]["calibration"] = meta["calibration"]
     if grid_out:
         Path(grid_out).with_suffix(".json").write_text(json.dumps(meta["transfer"], indent=1) + "\n")
-    model.transfer = term
     new = model_payload(model, emb, meta)
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     _atomic_save(new, Path(out))
     return meta["transfer"]
+
+
+def _calibrate(paper: pd.DataFrame, term: HomologyTransfer, proteins: Sequence[str], genes: Sequence[str]):
+    """Platt scaling of network + term on the paper protocol's validation pairs, and its record."""
+    from grenimja.model.calibration import expected_calibration_error, fit_platt
+    from grenimja.predict import sigmoid
+
+    z = paper["logit"].to_numpy() + term.weight * term.pair_interaction(
+        proteins, genes, paper["tf_i"].to_numpy(), paper["gene_i"].to_numpy()
+    )
+    y = paper["label"].to_numpy()
+    cal = fit_platt(z, y, "validation pairs of the paper protocol (one non-target per target)")
+    record = {
+        "a": round(cal.a, 6),
+        "b": round(cal.b, 4),
+        "fitted_on": cal.fitted_on,
+        "valid_ece_raw": round(expected_calibration_error(sigmoid(z), y), 4),
+        "valid_ece_calibrated": round(expected_calibration_error(sigmoid(cal.apply(z)), y), 4),
+    }
+    return cal, record
