@@ -28,6 +28,17 @@ def bundle(name: str, mdir: str):
     return load_bundle(mdir, name)
 
 
+@st.cache_resource(show_spinner="Reading the regulatory databases ...")
+def known_interactions():
+    """The known TF -> gene interactions (grenimja.data.known), or the reason they are unavailable."""
+    from grenimja.data.known import load_known_interactions
+
+    try:
+        return load_known_interactions(), None
+    except GrenimjaError as exc:
+        return None, str(exc)
+
+
 def pick_model():
     """Sidebar model choice; returns the loaded bundle or stops the page with a clear message."""
     mdir = model_dir()

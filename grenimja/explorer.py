@@ -408,15 +408,20 @@ def precision_at_k(ranked_genes: list[str], known: set[str], ks=(10, 50, 100, 50
     return pd.DataFrame(rows)
 
 
-def targets_by_tf(data_dir=None, sources=("dorothea",)) -> dict[str, set[str]]:
-    """Mapped TF symbol -> set of mapped target genes in the regulatory databases (DoRothEA A-D by default)."""
-    from grenimja.data.names import load_mapper
-    from grenimja.data.sources import read_sources
+KNOWN_HELP = (
+    "known interaction: the regulatory databases that link this TF to this gene (DoRothEA with its confidence "
+    "level A-E, CollecTRI, TRRUST, ENCODE and ChEA3 ChIP-seq target sets); empty = none of them does. A high "
+    "probability on an empty row is a prediction, not a known fact."
+)
 
-    mapper = load_mapper(data_dir)
-    df = read_sources(list(sources), data_dir)
-    df = df.assign(tf=mapper.map_series(df["tf"]), gene=mapper.map_series(df["gene"])).dropna()
-    return df.groupby("tf")["gene"].agg(set).to_dict()
+
+def add_known_interactions(table: pd.DataFrame, known) -> pd.DataFrame:
+    """``table`` (columns tf, gene) with a ``known_interaction`` column from a
+    :class:`grenimja.data.known.KnownInteractions` (names matched as symbols, case-insensitive)."""
+    ev = pd.Series("", index=table.index, dtype=object)
+    for tf, idx in table.groupby("tf", sort=False).groups.items():
+        ev.loc[idx] = known.evidence(str(tf), [str(g).upper() for g in table.loc[idx, "gene"]])
+    return table.assign(known_interaction=ev)
 
 
 RESULTS_DIR = Path(__file__).resolve().parents[1] / "results"

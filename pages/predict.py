@@ -5,7 +5,15 @@ import streamlit as st
 
 import ui
 from grenimja.errors import GrenimjaError
-from grenimja.explorer import SPECIFICITY_HELP, catalogue_records, model_notes, predict_fasta, score_records
+from grenimja.explorer import (
+    KNOWN_HELP,
+    SPECIFICITY_HELP,
+    add_known_interactions,
+    catalogue_records,
+    model_notes,
+    predict_fasta,
+    score_records,
+)
 
 st.title("Predict regulation")
 b = ui.pick_model()
@@ -52,6 +60,9 @@ if table is not None:
         st.success(
             f"Scored {len(table)} pair(s)" + (f"; {len(problems)} record(s) skipped" if problems else "")
         )
+        known, known_error = ui.known_interactions()
+        if known is not None:
+            table = add_known_interactions(table, known)
         for tf, grp in table.groupby("tf", sort=False):
             s = grp.iloc[0]
             ident = "" if s["identity_to_nearest"] is None else f" (identity {s['identity_to_nearest']:.0%})"
@@ -71,8 +82,10 @@ if table is not None:
                 ),
                 # the same percentage as the line above the table, not a bare fraction
                 "identity_to_nearest": st.column_config.NumberColumn("identity to nearest", format="percent"),
+                "known_interaction": st.column_config.TextColumn("known interaction", help=KNOWN_HELP),
             },
         )
+        st.caption(KNOWN_HELP if known is not None else f"Known interactions unavailable: {known_error}")
         if table["tf_specificity"].isna().all():
             st.caption(
                 "TF-specificity needs the model's gene reference (`grenimja reference`) and the catalogue."

@@ -6,21 +6,16 @@ import streamlit as st
 import ui
 from grenimja.errors import GrenimjaError
 from grenimja.explorer import (
+    KNOWN_HELP,
     POPULARITY_WARN,
     SPECIFICITY_HELP,
+    add_known_interactions,
     model_notes,
     popularity_spearman,
     precision_at_k,
     scan_sequence,
-    targets_by_tf,
 )
 from grenimja.fasta import validate_records
-
-
-@st.cache_resource(show_spinner="Reading DoRothEA targets ...")
-def dorothea_targets() -> dict:
-    return targets_by_tf()
-
 
 st.title("Genome scan")
 b = ui.pick_model()
@@ -76,8 +71,11 @@ if last is not None and (last[2] != protein or last[3] != b.name):
 if last is not None:
     name, res = last[0], last[1]
     res = res.sort_values(by, ascending=False, ignore_index=True).assign(rank=lambda d: range(1, len(d) + 1))
-    known = dorothea_targets().get(str(name).upper(), set())
+    db, db_error = ui.known_interactions()
+    known = db.targets(str(name)) if db is not None else set()
     res = res.assign(known_target=res["gene"].isin(known))
+    if db is not None:
+        res = add_known_interactions(res.assign(tf=str(name)), db).drop(columns="tf")
     st.subheader(
         f"{name}: ranked targets (by {'TF-specificity' if by == 'tf_specificity' else 'probability'})"
     )
@@ -106,8 +104,11 @@ if last is not None:
                 "probability", min_value=0.0, max_value=1.0, format="%.3f"
             ),
             "tf_specificity": st.column_config.NumberColumn("TF-specificity", format="%+.2f"),
+            "known_target": st.column_config.CheckboxColumn("DoRothEA A-D target"),
+            "known_interaction": st.column_config.TextColumn("known interaction", help=KNOWN_HELP),
         },
     )
+    st.caption(KNOWN_HELP if db is not None else f"Known interactions unavailable: {db_error}")
     for note in model_notes(b):
         st.caption(note)
     ui.download(res, f"grenimja_scan_{name}.csv", "Download all scores (CSV)")

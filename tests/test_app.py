@@ -93,6 +93,11 @@ def test_predict_page_catalogue_pick():
     at.button(key="go_cat").click().run()
     df = at.dataframe[0].value
     assert set(df["gene"]) == {"NANOG", "GAPDH"} and (df["tf"] == "SOX2").all()
+    # SOX2 -> NANOG is curated (DoRothEA A); the column names the sources, GAPDH's row names its own or none
+    ev = df.set_index("gene")["known_interaction"]
+    assert ev["NANOG"].startswith("DoRothEA A") and "CollecTRI" in ev["NANOG"]
+    assert "DoRothEA" not in ev["GAPDH"]
+    assert any(c.value.startswith("known interaction: the regulatory databases") for c in at.caption)
 
 
 def test_scan_page_ranks_all_promoters_with_known_targets():
@@ -101,6 +106,9 @@ def test_scan_page_ranks_all_promoters_with_known_targets():
     assert not at.exception
     ranked = at.dataframe[0].value
     assert len(ranked) == 100 and ranked["probability"].is_monotonic_decreasing
+    # every DoRothEA A-D target has a DoRothEA entry in its evidence, and no other gene does at A-D
+    doro = ranked["known_interaction"].str.contains(r"DoRothEA [A-D]")
+    assert (doro == ranked["known_target"]).all()
     prec = at.dataframe[1].value
     assert prec["k"].tolist()[:3] == [10, 50, 100]
     assert (prec["background_rate"] > 0).all()

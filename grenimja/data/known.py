@@ -1,0 +1,133 @@
+"""Known TF -> gene interactions with their evidence, for showing beside predictions.
+
+Every source of :data:`grenimja.data.sources.SOURCES`, names mapped to official symbols, one row per
+(tf, gene, source) with DoRothEA's confidence level (A-E; A = curated and ChIP-seq and motif support).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+SOURCE_LABELS = {
+    "dorothea": "DoRothEA",
+    "collectri": "CollecTRI",
+    "trrust": "TRRUST",
+    "encode": "ENCODE ChIP-seq",
+    "chea3": "ChEA3 ChIP-seq",
+}
+
+
+@dataclass
+class KnownInteractions:
+    """``pairs``: tf, gene, source, confidence (DoRothEA level, "" for the other sources)."""
+
+    pairs: pd.DataFrame
+
+    def __post_init__(self) -> None:
+        if not self.pairs["tf"].is_monotonic_increasing:  # the cached parquet is stored sorted
+            self.pairs = self.pairs.sort_values(["tf", "gene", "source"], ignore_index=True)
+        self._tf = self.pairs["tf"].to_numpy()
+
+    def of_tf(self, tf: str) -> pd.DataFrame:
+        """The rows of one TF (symbol, case-insensitive)."""
+        key = str(tf).upper()
+        lo, hi = np.searchsorted(self._tf, key, "left"), np.searchsorted(self._tf, key, "right")
+        return self.pairs.iloc[lo:hi]
+
+    def evidence(self, tf: str, genes: Sequence[str | None]) -> list[str]:
+        """One string per gene: the sources that link ``tf`` to it, e.g. "DoRothEA B; TRRUST"; "" where none."""
+        sub = self.of_tf(tf)
+        if sub.empty:
+            return [""] * len(genes)
+        labels = (
+            sub.assign(label=sub["source"].map(SOURCE_LABELS) + " " + sub["confidence"])
+            .assign(label=lambda d: d["label"].str.strip(), order=lambda d: d["source"].map(_ORDER))
+            .sort_values(["order", "label"])
+            .drop_duplicates(["gene", "label"])
+            .groupby("gene", sort=False)["label"]
+            .agg("; ".join)
+        )
+        return [labels.get(g, "") if g is not None else "" for g in genes]
+
+    def targets(self, tf: str, sources: Sequence[str] = ("dorothea",), levels: str = "ABCD") -> set[str]:
+        """Genes linked to ``tf`` by ``sources`` (DoRothEA rows only at confidence ``levels``)."""
+        sub = self.of_tf(tf)
+        sub = sub[sub["source"].isin(list(sources))]
+        sub = sub[(sub["source"] != "dorothea") | sub["confidence"].isin(list(levels))]
+        return set(sub["gene"])
+
+    def tfs_of(self, gene: str) -> pd.DataFrame:
+        """Known regulators of ``gene``: tf, source, confidence."""
+        return self.pairs.loc[self.pairs["gene"] == gene, ["tf", "source", "confidence"]].reset_index(
+            drop=True
+        )
+
+
+_ORDER = {s: i for i, s in enumerate(SOURCE_LABELS)}
+
+
+KNOWN_FILES = (
+    "dorothea/entire_database.rda",
+    "encode/ENCODE_TF_ChIP-seq_2015.rda",
+    "collectri/collectri.csv",
+    "trrust/trrust_rawdata.human.tsv",
+    "chea3/ENCODE.rda",
+    "chea3/ReMap.rda",
+    "chea3/ChEA.rda",
+)
+
+
+def load_known_interactions(data_dir=None) -> KnownInteractions:
+    """Every regulatory source of the data directory, mapped (2.6 million rows).
+
+    Reading and mapping them takes ~20 s, so the result is kept as parquet under
+    :func:`grenimja.data.sources.cache_dir`, named by the source files' paths, sizes and modification
+    times (a changed file gives a new entry); a later call reads it in about a second.
+    """
+    import hashlib
+    import os
+
+    from grenimja.data.datadir import data_file
+    from grenimja.data.sources import cache_dir
+
+    files = [data_file(rel, data_dir) for rel in KNOWN_FILES]
+    key = hashlib.sha256(
+        "\n".join(f"{f.resolve()}:{f.stat().st_size}:{f.stat().st_mtime_ns}" for f in files).encode()
+    ).hexdigest()[:16]
+    cached = cache_dir() / f"known_interactions_{key}.parquet"
+    if cached.is_file():
+        return KnownInteractions(pd.read_parquet(cached))
+    known = KnownInteractions(_read_known(data_dir))
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+        known.pairs.to_parquet(tmp, index=False)
+        tmp.replace(cached)
+    except OSError:  # a read-only home: no cache, same result
+        pass
+    return known
+
+
+def _read_known(data_dir) -> pd.DataFrame:
+    from grenimja.data.datadir import data_file
+    from grenimja.data.names import load_mapper
+    from grenimja.data.sources import SOURCES, _read_rda_frame, read_sources
+
+    mapper = load_mapper(data_dir)
+    others = read_sources([s for s in SOURCES if s != "dorothea"], data_dir).assign(confidence="")
+    doro = _read_rda_frame(data_file("dorothea/entire_database.rda", data_dir), "entire_database")
+    doro = pd.DataFrame(
+        {
+            "tf": doro["tf"].astype(str),
+            "gene": doro["target"].astype(str),
+            "source": "dorothea",
+            "confidence": doro["confidence"].astype(str),
+        }
+    )
+    df = pd.concat([doro, others], ignore_index=True)
+    df = df.assign(tf=mapper.map_series(df["tf"]), gene=mapper.map_series(df["gene"])).dropna()
+    return df.drop_duplicates(["tf", "gene", "source", "confidence"]).reset_index(drop=True)
