@@ -333,11 +333,16 @@ def _calibrate(paper: pd.DataFrame, term: HomologyTransfer, proteins: Sequence[s
     )
     y = paper["label"].to_numpy()
     cal = fit_platt(z, y, "validation pairs of the paper protocol (one non-target per target)")
+    called = sigmoid(cal.apply(z)) >= 0.5
     record = {
         "a": round(cal.a, 6),
         "b": round(cal.b, 4),
         "fitted_on": cal.fitted_on,
         "valid_ece_raw": round(expected_calibration_error(sigmoid(z), y), 4),
         "valid_ece_calibrated": round(expected_calibration_error(sigmoid(cal.apply(z)), y), 4),
+        # what a user reads off a probability of 0.5 or more, on pairs the model was not trained on
+        "valid_precision_at_0.5": round(float(y[called].mean()) if called.any() else float("nan"), 4),
+        "valid_recall_at_0.5": round(float(called[y == 1].mean()), 4),
+        "valid_pairs": int(len(y)),
     }
     return cal, record
