@@ -178,11 +178,30 @@ SPECIFICITY_HELP = (
 )
 
 TRANSFER_HELP = (
-    "Scores of catalogue genes include the model's homology-transfer term: how much more often the training "
-    "TFs most identical to this protein regulate the gene than training TFs do on average. It is what makes "
-    "the ranking depend on the TF; an uploaded promoter that is not a catalogue gene is scored by the network "
-    "alone."
+    "Scores of catalogue genes include the model's homology-transfer term: the share of this protein's most "
+    "identical training TFs that regulate the gene (identity-weighted). It is what makes the ranking depend on "
+    "the TF; an uploaded promoter that is not a catalogue gene is scored by the network alone."
 )
+
+
+def calibration_note(bundle: Bundle) -> str | None:
+    """How to read a probability of this model, with its validation precision at 0.5; None without a
+    calibration record."""
+    cal = bundle.meta.get("calibration")
+    if not cal or bundle.model.calibration is None:
+        return None
+    text = (
+        "How to read the probability: it is calibrated (Platt scaling) on held-out validation pairs with one non-target "
+        "gene per known target, so p = 0.7 means about 70% of such pairs were known interactions. Among all "
+        "genes, where targets are far rarer, the same p means less: read it as a ranking."
+    )
+    prec, rec = cal.get("valid_precision_at_0.5"), cal.get("valid_recall_at_0.5")
+    if prec is not None and rec is not None:
+        text += (
+            f" At p >= 0.5 the model's validation precision is {prec:.0%} and its recall {rec:.0%} "
+            f"({cal.get('valid_pairs', 0):,} held-out validation pairs)."
+        )
+    return text
 
 
 POPULARITY_WARN = 0.9
@@ -213,7 +232,9 @@ def format_p(p: float) -> str:
 
 def model_notes(bundle: Bundle) -> list[str]:
     """One-sentence notes on how this model scores (shown under Predict and Genome scan results)."""
-    return [TRANSFER_HELP] if bundle.model.transfer is not None else []
+    notes = [TRANSFER_HELP] if bundle.model.transfer is not None else []
+    cal = calibration_note(bundle)
+    return notes + ([cal] if cal else [])
 
 
 def catalogue_genes(bundle: Bundle, promoters: list[Record]) -> list[str | None]:

@@ -50,3 +50,14 @@ def test_a_model_file_s_calibration_is_applied_by_the_one_scoring_path(tiny_mode
     torch.save(bad, tmp_path / "bad.pt")
     with pytest.raises(ModelFileError, match="calibration is malformed"):
         load_model(tmp_path / "bad.pt", emb)
+
+
+def test_the_pages_explain_a_calibrated_probability_with_its_validation_precision(tiny_model_dir):
+    from grenimja.explorer import load_bundle, model_notes
+
+    b = load_bundle(tiny_model_dir, "unknown", with_catalogue=False)
+    assert not any("How to read the probability" in n for n in model_notes(b))
+    b.model.calibration = Platt(1.0, 0.0, "test")
+    b.meta["calibration"] = {"valid_precision_at_0.5": 0.61, "valid_recall_at_0.5": 0.47, "valid_pairs": 1234}
+    note = next(n for n in model_notes(b) if "How to read the probability" in n)
+    assert "precision is 61% and its recall 47% (1,234 held-out validation pairs)" in note
