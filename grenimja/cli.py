@@ -136,7 +136,7 @@ def cmd_evaluate(a) -> int:
 def cmd_predict(a) -> int:
     from grenimja.explorer import load_bundle, predict_fasta
 
-    bundle = load_bundle(a.model_dir, a.model)
+    bundle = load_bundle(a.model_dir, a.model, a.data_dir)
     table, problems, notes = predict_fasta(bundle, Path(a.tf).read_text(), Path(a.promoters).read_text())
     for p in problems:
         print(f"skipped: {p}", file=sys.stderr)
@@ -146,12 +146,25 @@ def cmd_predict(a) -> int:
         raise GrenimjaError(
             "nothing scored: " + ("; ".join(problems) if problems else "no valid TF or promoter record")
         )
+    table = _with_known(table, a.data_dir)
     out = table.to_csv(sep="\t", index=False)
     if a.out:
         Path(a.out).write_text(out)
     else:
         print(out, end="")
     return 0 if len(table) else 1
+
+
+def _with_known(table, data_dir):
+    """``table`` with the known_interaction column where the regulatory databases can be read."""
+    from grenimja.data.known import load_known_interactions
+    from grenimja.explorer import add_known_interactions
+
+    try:
+        return add_known_interactions(table, load_known_interactions(data_dir))
+    except GrenimjaError as exc:
+        print(f"note: no known_interaction column ({exc})", file=sys.stderr)
+        return table
 
 
 def cmd_scan(a) -> int:
@@ -168,7 +181,7 @@ def cmd_scan(a) -> int:
             print(f"note: {r.note}", file=sys.stderr)
     if not records:
         raise GrenimjaError(f"nothing scored: no valid protein record in {a.tf}")
-    bundle = load_bundle(a.model_dir, a.model)
+    bundle = load_bundle(a.model_dir, a.model, a.data_dir)
     tables = []
     n = 0 if bundle.catalogue is None else len(bundle.catalogue.genes)
     for r in records:  # every record of a multi-record file is scanned, each under its own name
@@ -176,7 +189,7 @@ def cmd_scan(a) -> int:
         t = scan_sequence(bundle, r.seq, by=a.by).head(a.top)
         t.insert(0, "tf", r.name)
         tables.append(t)
-    pd.concat(tables).to_csv(a.out or sys.stdout, sep="\t", index=False)
+    _with_known(pd.concat(tables), a.data_dir).to_csv(a.out or sys.stdout, sep="\t", index=False)
     return 0
 
 
@@ -470,6 +483,7 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--model", default="unknown", help="bundled model name (known/unknown)")
     pr.add_argument("--model-dir", default=str(DEFAULT_MODEL_DIR))
     pr.add_argument("--out", default=None)
+    _add_data_dir(pr)
     pr.set_defaults(func=cmd_predict)
 
     sc = sub.add_parser("scan", help="one TF against every bundled promoter, ranked")
@@ -485,6 +499,7 @@ def build_parser() -> argparse.ArgumentParser:
         "training TFs; needs 'grenimja reference')",
     )
     sc.add_argument("--out", default=None)
+    _add_data_dir(sc)
     sc.set_defaults(func=cmd_scan)
     rf = sub.add_parser(
         "reference",

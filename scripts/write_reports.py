@@ -140,16 +140,18 @@ def _transfer_section() -> list[str]:
     out = [
         "## The TF-specific term (homology transfer)",
         "",
-        "`grenimja transfer` adds to the network's logit `weight x interaction`, where interaction(TF, gene) = "
-        "the identity-weighted share (identity^power, normalised) of training TFs regulating the gene minus the "
-        "share of all training TFs regulating it: positive where the TF's homologs regulate the gene more than a "
-        "typical TF does, whatever the gene's popularity. Power and weight were chosen on the validation part "
-        "(grid in `results/validation/transfer_*.csv`; criterion: degree-matched per-TF AUROC + paper pooled "
-        "AUROC). Validation metrics, network alone -> with the term:",
+        "`grenimja transfer` adds to the network's logit `weight x term`. The term is the identity-weighted share "
+        "(Smith-Waterman identity^power, normalised) of training TFs that regulate the gene (`centre` False), or "
+        "that share minus the share of all training TFs regulating it (`centre` True, the earlier form). A query "
+        "is aligned to the training TFs' full-length proteins or to their DNA-binding domains (`identity` dbd, "
+        "from `proteins/Homo_DBD_1120.fa`). Identity, centre, power and weight are chosen together on the "
+        "validation part (grid in `results/validation/transfer_*.csv`; criterion: degree-matched per-TF AUROC + "
+        "paper pooled AUROC). Then the final logit is Platt-scaled on the paper protocol's validation pairs "
+        "(monotone: no AUROC changes). Validation metrics, network alone -> with the term:",
         "",
-        "| model | split | power | weight | paper AUROC | paper per-TF AUROC | degree-matched AUROC | "
-        "degree-matched per-TF AUROC |",
-        "|---|---|---|---|---|---|---|---|",
+        "| model | split | identity | centre | power | weight | paper AUROC | paper per-TF AUROC | "
+        "degree-matched AUROC | degree-matched per-TF AUROC |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for label, t in rows:
         a, w = t["valid_network_alone"], t["valid_with_term"]
@@ -157,7 +159,24 @@ def _transfer_section() -> list[str]:
             f"{a[c]:.3f} -> **{w[c]:.3f}**"
             for c in ("paper_auroc", "paper_per_tf_auroc", "dm_auroc", "dm_per_tf_auroc")
         )
-        out.append(f"| {label} | {t['split']} | {t['power']:g} | {t['weight']:g} | {cells} |")
+        out.append(
+            f"| {label} | {t['split']} | {t.get('identity', 'full')} | {t.get('centre', True)} | {t['power']:g} | "
+            f"{t['weight']:g} | {cells} |"
+        )
+    cals = [(label, t["calibration"]) for label, t in rows if "calibration" in t]
+    if cals:
+        out += [
+            "",
+            "Calibration (validation pairs of the paper protocol; ECE = expected calibration error over 10 bins):",
+            "",
+            "| model | ECE raw -> calibrated | precision at p >= 0.5 | recall at p >= 0.5 |",
+            "|---|---|---|---|",
+        ]
+        for label, c in cals:
+            out.append(
+                f"| {label} | {c['valid_ece_raw']:.3f} -> {c['valid_ece_calibrated']:.3f} | "
+                f"{c.get('valid_precision_at_0.5', float('nan')):.3f} | {c.get('valid_recall_at_0.5', float('nan')):.3f} |"
+            )
     out.append("")
     return out
 

@@ -118,7 +118,7 @@ def test_precision_at_k_counts_known_targets():
     assert pk["background_rate"].iloc[0] == 0.5
 
 
-def test_cli_predict_and_scan(tmp_path, tiny_model_dir):
+def test_cli_predict_and_scan(tmp_path, tiny_model_dir, data_dir):
     tf = tmp_path / "tf.fa"
     tf.write_text(SOX2)
     prom = tmp_path / "p.fa"
@@ -126,9 +126,16 @@ def test_cli_predict_and_scan(tmp_path, tiny_model_dir):
     r = run_cli("predict", "--tf", tf, "--promoters", prom, "--model-dir", tiny_model_dir)
     lines = r.stdout.strip().splitlines()
     assert lines[0].startswith("tf\tgene\tprobability") and len(lines) == 7
-    r = run_cli("scan", "--tf", tf, "--top", 5, "--model-dir", tiny_model_dir)
+    assert lines[0].endswith("\tknown_interaction")  # the regulatory databases' evidence per pair
+    r = run_cli("scan", "--tf", tf, "--top", 5, "--model-dir", tiny_model_dir, "--data-dir", data_dir)
     assert len(r.stdout.strip().splitlines()) == 6
     assert "scanning SOX2" in r.stderr and r.stdout.startswith("tf\trank\tgene")
+    assert r.stdout.splitlines()[0].endswith("\tknown_interaction")
+    # a data directory that does not exist: the advice names --data-dir, which these commands take
+    r = run_cli(
+        "scan", "--tf", tf, "--model-dir", tiny_model_dir, "--data-dir", tmp_path / "none", check=False
+    )
+    assert r.returncode == 2 and "--data-dir" in r.stderr and "unrecognized arguments" not in r.stderr
     two = tmp_path / "two.fa"
     two.write_text(SOX2 + SOX2.replace(">SOX2", ">SOX2_copy"))
     r = run_cli("scan", "--tf", two, "--top", 3, "--model-dir", tiny_model_dir)
