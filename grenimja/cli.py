@@ -41,6 +41,15 @@ def cmd_data_build(a) -> int:
     return 0
 
 
+def cmd_data_catalogue(a) -> int:
+    from grenimja.data.catalogue import build_catalogue
+
+    sums = build_catalogue(a.out, a.data_dir)
+    for name, h in sums.items():
+        print(f"{h}  {Path(a.out) / name}")
+    return 0
+
+
 def cmd_embed_train(a) -> int:
     from grenimja.data.names import load_mapper
     from grenimja.data.sequences import read_promoters, read_tf_proteins
@@ -402,6 +411,15 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--max-identity", type=float, default=0.4)
     b.add_argument("--max-tfs", type=int, default=None)
     b.set_defaults(func=cmd_data_build)
+
+    cat = data.add_parser(
+        "catalogue",
+        help="the compact catalogue the explorer reads without a data directory (TFs, promoters, known "
+        "interactions, PROSITE), with SHA256SUMS and CATALOGUE.md",
+    )
+    _add_data_dir(cat)
+    cat.add_argument("--out", default=str(Path(__file__).resolve().parent / "catalogue"))
+    cat.set_defaults(func=cmd_data_catalogue)
 
     emb = sub.add_parser("embed", help="k-mer embeddings").add_subparsers(dest="sub", required=True)
     e = emb.add_parser("train", help="train word2vec on all TF proteins and promoters")

@@ -110,8 +110,18 @@ def promoter_kind(meta: dict, promoter_len: int) -> str:
     return "core60" if promoter_len <= 60 else "epd300"
 
 
-def load_catalogue(data_dir=None, promoters: str = "epd300") -> Catalogue:
-    """Catalogue TFs (full-length proteins) and primary promoters of kind ``promoters`` with CpG flags."""
+def load_catalogue(data_dir=None, promoters: str = "epd300", packaged: bool = True) -> Catalogue:
+    """Catalogue TFs (full-length proteins) and primary promoters of kind ``promoters`` with CpG flags.
+
+    Without ``data_dir`` (and with ``packaged``) they come from the catalogue shipped in the package
+    (:mod:`grenimja.data.catalogue`) where it is there, else from the data directory.
+    """
+    from grenimja.data.catalogue import PROMOTER_FILES, packaged_file, read_packaged
+
+    if data_dir is None and packaged and packaged_file(PROMOTER_FILES[promoters]) is not None:
+        return Catalogue(
+            read_packaged("tfs.parquet")[["tf", "protein"]], read_packaged(PROMOTER_FILES[promoters])
+        )
     from grenimja.data.build import BuildConfig, cpg_window
     from grenimja.data.cpg import cpg_flags, read_cpg_islands
     from grenimja.data.names import load_mapper

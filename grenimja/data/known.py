@@ -82,7 +82,8 @@ KNOWN_FILES = (
 
 
 def load_known_interactions(data_dir=None) -> KnownInteractions:
-    """Every regulatory source of the data directory, mapped (2.6 million rows).
+    """Every regulatory source of the data directory, mapped (2.6 million rows); without ``data_dir`` the
+    packaged catalogue's (:mod:`grenimja.data.catalogue`, no ChEA3) where it is shipped.
 
     Reading and mapping them takes ~20 s, so the result is kept as parquet under
     :func:`grenimja.data.sources.cache_dir`, named by the source files' paths, sizes and modification
@@ -91,9 +92,12 @@ def load_known_interactions(data_dir=None) -> KnownInteractions:
     import hashlib
     import os
 
+    from grenimja.data.catalogue import packaged_file
     from grenimja.data.datadir import data_file
     from grenimja.data.sources import cache_dir
 
+    if data_dir is None and (packaged := packaged_file("known.parquet")) is not None:
+        return KnownInteractions(pd.read_parquet(packaged))
     files = [data_file(rel, data_dir) for rel in KNOWN_FILES]
     key = hashlib.sha256(
         "\n".join(f"{f.resolve()}:{f.stat().st_size}:{f.stat().st_mtime_ns}" for f in files).encode()
@@ -112,13 +116,14 @@ def load_known_interactions(data_dir=None) -> KnownInteractions:
     return known
 
 
-def _read_known(data_dir) -> pd.DataFrame:
+def _read_known(data_dir, sources: Sequence[str] | None = None) -> pd.DataFrame:
     from grenimja.data.datadir import data_file
     from grenimja.data.names import load_mapper
     from grenimja.data.sources import SOURCES, _read_rda_frame, read_sources
 
     mapper = load_mapper(data_dir)
-    others = read_sources([s for s in SOURCES if s != "dorothea"], data_dir).assign(confidence="")
+    sources = SOURCES if sources is None else sources
+    others = read_sources([s for s in sources if s != "dorothea"], data_dir).assign(confidence="")
     doro = _read_rda_frame(data_file("dorothea/entire_database.rda", data_dir), "entire_database")
     doro = pd.DataFrame(
         {

@@ -45,11 +45,19 @@ def pattern_to_ppm(pattern: str) -> np.ndarray:
 
 
 def read_prosite(data_dir=None, min_len: int = 5, max_len: int = 40) -> pd.DataFrame:
-    """PROSITE patterns with their PPMs: columns id, pattern, accession, description, ppm (20 x L)."""
-    path = data_file("prosite/prosite_patterns.tsv", data_dir)
-    df = pd.read_csv(
-        path, sep="\t", header=None, names=["id", "pattern", "accession", "description"], dtype=str
-    )
+    """PROSITE patterns with their PPMs: columns id, pattern, accession, description, ppm (20 x L).
+
+    Without ``data_dir`` from the packaged catalogue where it is shipped."""
+    from grenimja.data.catalogue import packaged_file
+
+    packaged = packaged_file("prosite.parquet") if data_dir is None else None
+    path = packaged or data_file("prosite/prosite_patterns.tsv", data_dir)
+    if packaged is not None:
+        df = pd.read_parquet(packaged)
+    else:
+        df = pd.read_csv(
+            path, sep="\t", header=None, names=["id", "pattern", "accession", "description"], dtype=str
+        )
     if df["pattern"].isna().any():
         raise DataFileError(f"{path}: expected 4 tab-separated columns ID, pattern, accession, description")
     ppms = []
