@@ -40,7 +40,13 @@ def pytest_configure(config):
 
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
-    return resolve_data_dir()
+    """The upstream data directory; tests that need it skip, with the reason, where there is none."""
+    from grenimja.errors import DataFileError
+
+    try:
+        return resolve_data_dir()
+    except DataFileError as exc:
+        pytest.skip(f"needs the data directory ($GRENIMJA_DATA or ../shared/data): {exc}")
 
 
 @pytest.fixture(scope="session")
