@@ -136,6 +136,7 @@ def cmd_evaluate(a) -> int:
         a.negatives,
         a.specificity,
         a.specificity_genes,
+        a.device,
     )
     keep = ("pooled", "per_tf_mean", "specificity")
     print(json.dumps({k: res[k] for k in keep if k in res}, indent=1))
@@ -493,6 +494,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="with --specificity: that many seeded random genes instead of all (many test TFs x all genes is slow)",
     )
+    ev.add_argument("--device", default="cpu", help="where the network runs: cpu or cuda")
     ev.set_defaults(func=cmd_evaluate)
 
     pr = sub.add_parser("predict", help="probability for every TF x promoter pair of two FASTA files")

@@ -83,8 +83,11 @@ def evaluate_model(
     negatives: str = "paper",
     specificity: bool = False,
     specificity_genes: int | None = None,
+    device: str = "cpu",
 ) -> dict:
     """Score ``part`` of ``split`` under a protocol with a model file; write the evaluation files to ``out``.
+
+    ``device``: where the network runs ("cpu", "cuda"); scores agree across devices to float tolerance.
 
     With ``specificity`` also ``specificity.json``: the TF / gene / interaction variance shares of the
     model's logits over the part's TFs x all genes and the mean Spearman between two TFs' rankings
@@ -94,6 +97,7 @@ def evaluate_model(
 
     emb = Embeddings.load(emb_path)
     model, _ = load_model(model_path, emb)
+    model = model.to(device)
     ds = load_dataset(dataset)
     scored = score_split(model, emb, ds, split, part, negatives)
     Path(out).mkdir(parents=True, exist_ok=True)
