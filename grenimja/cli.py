@@ -50,6 +50,19 @@ def cmd_data_catalogue(a) -> int:
     return 0
 
 
+def cmd_data_fetch(a) -> int:
+    from grenimja.data.fetch import fetch_all
+
+    results = fetch_all(a.out)
+    for r in results:
+        print(f"{r.status:10s} {r.path}" + (f": {r.reason}" if r.reason else ""))
+    failed = [r for r in results if r.status == "failed"]
+    print(f"{len(results) - len(failed)} of {len(results)} files in {a.out}")
+    if failed:
+        raise GrenimjaError(f"{len(failed)} file(s) could not be had: " + ", ".join(r.path for r in failed))
+    return 0
+
+
 def cmd_embed_train(a) -> int:
     from grenimja.data.names import load_mapper
     from grenimja.data.sequences import read_promoters, read_tf_proteins
@@ -421,6 +434,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_dir(cat)
     cat.add_argument("--out", default=str(Path(__file__).resolve().parent / "catalogue"))
     cat.set_defaults(func=cmd_data_catalogue)
+
+    fe = data.add_parser(
+        "fetch",
+        help="download every upstream file of grenimja/data/manifest.tsv from its public repository "
+        "(sha256-checked, resumable)",
+    )
+    fe.add_argument("--out", required=True, help="the data directory to fill (then pass it as --data-dir)")
+    fe.set_defaults(func=cmd_data_fetch)
 
     emb = sub.add_parser("embed", help="k-mer embeddings").add_subparsers(dest="sub", required=True)
     e = emb.add_parser("train", help="train word2vec on all TF proteins and promoters")

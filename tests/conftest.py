@@ -46,7 +46,7 @@ def data_dir() -> Path:
     try:
         return resolve_data_dir()
     except DataFileError as exc:
-        pytest.skip(f"needs the data directory ($GRENIMJA_DATA or ../shared/data): {exc}")
+        pytest.skip(f"needs the data directory (grenimja data fetch): {exc}")
 
 
 @pytest.fixture(scope="session")

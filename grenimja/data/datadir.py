@@ -42,7 +42,8 @@ def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
     if not path.is_dir():
         raise DataFileError(
             f"data directory {path} (from {origin}) does not exist; set {ENV_VAR} or pass --data-dir "
-            "to a folder holding the upstream files listed in grenimja/data/manifest.tsv"
+            "to a folder holding the upstream files listed in grenimja/data/manifest.tsv (`grenimja data fetch "
+            "--out DIR` downloads them)"
         )
     return path
 
