@@ -53,10 +53,17 @@ def summarize(tfs: np.ndarray, y: np.ndarray, p: np.ndarray, threshold: float = 
 def auroc_summary(tfs: np.ndarray, y: np.ndarray, p: np.ndarray) -> tuple[float, float]:
     """(pooled AUROC, mean per-TF AUROC over TFs with both classes): the two numbers of :func:`summarize`
     that model selection reads, without the other metrics' cost."""
-    df = pd.DataFrame({"tf": tfs, "y": np.asarray(y).astype(int), "p": p})
-    per = [skm.roc_auc_score(g["y"], g["p"]) for _, g in df.groupby("tf", sort=True) if g["y"].nunique() == 2]
+    # Mann-Whitney form (mid-ranks within each TF, so ties count one half, as roc_auc_score): one
+    # vectorised groupby instead of one sklearn call per TF, which dominated the transfer grid's time
+    df = pd.DataFrame({"tf": tfs, "y": np.asarray(y).astype(int), "p": np.asarray(p, dtype=np.float64)})
+    df["r"] = df.groupby("tf", sort=False)["p"].rank(method="average")
+    g = df.groupby("tf", sort=True).agg(n=("y", "size"), pos=("y", "sum"))
+    g["rank_pos"] = df[df["y"] == 1].groupby("tf", sort=True)["r"].sum()
+    g = g[(g["pos"] > 0) & (g["pos"] < g["n"])]
+    neg = g["n"] - g["pos"]
+    per = (g["rank_pos"] - g["pos"] * (g["pos"] + 1) / 2) / (g["pos"] * neg)
     pooled = float(skm.roc_auc_score(df["y"], df["p"])) if df["y"].nunique() == 2 else float("nan")
-    return pooled, float(np.mean(per)) if per else float("nan")
+    return pooled, float(per.mean()) if len(per) else float("nan")
 
 
 def curves(y: np.ndarray, p: np.ndarray) -> dict:
