@@ -160,7 +160,9 @@ def cmd_predict(a) -> int:
     from grenimja.explorer import load_bundle, predict_fasta
 
     bundle = load_bundle(a.model_dir, a.model, a.data_dir)
-    table, problems, notes = predict_fasta(bundle, Path(a.tf).read_text(), Path(a.promoters).read_text())
+    table, problems, notes = predict_fasta(
+        bundle, Path(a.tf).read_text(), Path(a.promoters).read_text(), windows=a.windows, step=a.step
+    )
     for p in problems:
         print(f"skipped: {p}", file=sys.stderr)
     for n in notes:
@@ -524,6 +526,14 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--model", default="unknown", help="bundled model name (known/unknown)")
     pr.add_argument("--model-dir", default=str(DEFAULT_MODEL_DIR))
     pr.add_argument("--out", default=None)
+    pr.add_argument(
+        "--windows",
+        choices=["end", "max", "all"],
+        default="end",
+        help="a promoter longer than the model's window: read its last bases (end), or slide the window along "
+        "it and keep the best window per pair (max) or every window (all)",
+    )
+    pr.add_argument("--step", type=int, default=50, help="bp between slid windows")
     _add_data_dir(pr)
     pr.set_defaults(func=cmd_predict)
 

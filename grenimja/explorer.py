@@ -326,17 +326,88 @@ def length_notes(bundle: Bundle, tfs: list[Record], promoters: list[Record]) -> 
     return notes
 
 
+WINDOW_MODES = ("end", "max", "all")
+
+
+def promoter_windows(promoters: list[Record], length: int, step: int) -> tuple[list[Record], pd.DataFrame]:
+    """Windows of ``length`` bp every ``step`` bp along each promoter longer than ``length``; the last
+    window always ends at the sequence's end (the model's own window), so no base is left unread.
+
+    Returns the window records (named as their promoter) and a frame (record, window_start, window_end:
+    1-based, inclusive positions in the promoter as given) aligned with them. A promoter no longer than
+    ``length`` is one window, itself.
+    """
+    if step < 1:
+        raise ValueError(f"window step must be >= 1 bp, got {step}")
+    recs, rows = [], []
+    for i, r in enumerate(promoters):
+        n = len(r.seq)
+        starts = [0] if n <= length else sorted(set(range(0, n - length + 1, step)) | {n - length})
+        for s0 in starts:
+            end = min(s0 + length, n)
+            recs.append(Record(r.name, r.seq[s0:end], r.note))
+            rows.append({"record": i, "window_start": s0 + 1, "window_end": end})
+    return recs, pd.DataFrame(rows)
+
+
 def predict_fasta(
-    bundle: Bundle, tf_text: str, promoter_text: str
+    bundle: Bundle, tf_text: str, promoter_text: str, windows: str = "end", step: int = 50
 ) -> tuple[pd.DataFrame, list[str], list[str]]:
-    """Score FASTA texts; returns (table, problems, length notes). Bad records are reported and skipped."""
+    """Score FASTA texts; returns (table, problems, notes). Bad records are reported and skipped.
+
+    ``windows`` says how a promoter longer than the model's window is read: ``"end"`` its last
+    ``promoter_len`` bp (the model's window ends there, as the EPDnew windows do); ``"all"`` every window
+    of that length, ``step`` bp apart, one row each; ``"max"`` the same windows, keeping per TF and
+    promoter the one with the highest probability. Both add window_start / window_end columns.
+    """
+    if windows not in WINDOW_MODES:
+        raise ValueError(f"windows must be one of {WINDOW_MODES}, not {windows!r}")
     tfs, p1 = validate_records(tf_text, "protein", "TF FASTA")
     proms, p2 = validate_records(promoter_text, "dna", "promoter FASTA", min_len=bundle.min_promoter_bp)
     problems = p1 + p2
-    notes = [r.note for r in tfs + proms if r.note] + length_notes(bundle, tfs, proms)
+    notes = [r.note for r in tfs + proms if r.note]
+    if windows == "end":
+        notes += length_notes(bundle, tfs, proms)
     if not tfs or not proms:
         return pd.DataFrame(), problems, notes
-    return score_records(bundle, tfs, proms), problems, notes
+    if windows == "end":
+        return score_records(bundle, tfs, proms), problems, notes
+    length = bundle.model.cfg.promoter_len
+    wins, pos = promoter_windows(proms, length, step)
+    notes += length_notes(bundle, tfs, [])
+    n_long = sum(len(r.seq) > length for r in proms)
+    if n_long:
+        notes.append(
+            f"{n_long} promoter(s) longer than the model's {length} bp window are read as {len(wins) - len(proms) + n_long} "
+            f"windows of {length} bp, {step} bp apart (the last one ends at the sequence's end); "
+            + (
+                "every window is a row"
+                if windows == "all"
+                else "each row shows the window with the highest probability"
+            )
+        )
+    # each window gets a unique name to find its row again; a promoter read whole keeps its own name, so a
+    # catalogue promoter keeps its gene-level term
+    whole = {i for i, r in enumerate(proms) if len(r.seq) <= length}
+    counts = pd.Series([r.name for r in proms]).value_counts()
+    names = [
+        wins[k].name
+        if pos["record"].iat[k] in whole and counts[wins[k].name] == 1
+        else f"{wins[k].name}\t{k}"
+        for k in range(len(wins))
+    ]
+    row_of = {n: k for k, n in enumerate(names)}
+    table = score_records(bundle, tfs, [Record(n, w.seq, w.note) for n, w in zip(names, wins, strict=True)])
+    k = table["gene"].map(row_of).to_numpy()
+    table["gene"] = [wins[i].name for i in k]
+    table["window_start"] = pos["window_start"].to_numpy()[k]
+    table["window_end"] = pos["window_end"].to_numpy()[k]
+    table["promoter_bp"] = [len(proms[i].seq) for i in pos["record"].to_numpy()[k]]
+    if windows == "max":
+        table = table.assign(_rec=pos["record"].to_numpy()[k])
+        best = table.groupby(["tf", "_rec"], sort=False)["probability"].idxmax()
+        table = table.loc[best].drop(columns="_rec")
+    return table.sort_values("probability", ascending=False, ignore_index=True), problems, notes
 
 
 def catalogue_records(

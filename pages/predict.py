@@ -31,10 +31,23 @@ if src == "Upload / paste FASTA":
         tf_text = ui.read_input("TF protein", "tf", ui.ASSETS / "example_tf.fa")
     with c2:
         pr_text = ui.read_input("Promoter DNA", "prom", ui.ASSETS / "example_promoters.fa")
+    L = b.model.cfg.promoter_len
+    mode = st.radio(
+        f"Promoters longer than {L} bp",
+        ["end", "max", "all"],
+        horizontal=True,
+        key="windows",
+        format_func={
+            "end": f"read the last {L} bp (the model's window)",
+            "max": f"slide a {L} bp window; best window per pair",
+            "all": f"slide a {L} bp window; every window",
+        }.get,
+    )
+    step = st.number_input("Window step (bp)", 1, 1000, max(1, L // 2), key="step") if mode != "end" else 50
     if st.button("Predict", type="primary", key="go_fasta"):
         try:
             with st.spinner("Scoring ..."):
-                table, problems, notes = predict_fasta(b, tf_text, pr_text)
+                table, problems, notes = predict_fasta(b, tf_text, pr_text, windows=mode, step=int(step))
         except GrenimjaError as exc:
             st.error(str(exc))
 else:

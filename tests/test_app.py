@@ -62,6 +62,24 @@ def test_predict_page_scores_example_fasta():
     assert "**SOX2**: known TF" in notes
 
 
+def test_predict_page_slides_the_window_along_a_long_promoter():
+    import numpy as np
+
+    at = open_page("pages/predict.py")
+    at.button(key="tf_ex").click().run()
+    rng = np.random.default_rng(0)
+    at.text_area(key="prom_txt").input(">long\n" + "".join(rng.choice(list("ACGT"), 500)) + "\n").run()
+    at.radio(key="windows").set_value("all").run()
+    at.number_input(key="step").set_value(100).run()
+    at.button(key="go_fasta").click().run()
+    assert not at.exception
+    df = at.dataframe[0].value
+    n_win = len(range(0, 500 - 60 + 1, 100)) + 1  # the last window ends at base 500 (60 bp model)
+    assert {"window_start", "window_end"} <= set(df.columns) and len(df) == 2 * n_win
+    assert (df["window_end"] - df["window_start"] + 1 == 60).all() and df["window_end"].max() == 500
+    assert any("windows of 60 bp, 100 bp apart" in i.value for i in at.info)
+
+
 def test_predict_page_reports_bad_records_and_scores_the_rest():
     at = open_page("pages/predict.py")
     at.text_area(key="tf_txt").input(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from grenimja.errors import SequenceError
@@ -160,3 +161,38 @@ def test_p_values_are_never_shown_as_zero():
     assert format_p(3.2e-5) == "p = 3.2e-05"
     assert format_p(0.042) == "p = 0.042"
     assert format_p(float("nan")) == "p not computed"
+
+
+def test_long_promoters_slide_the_model_window_along_the_sequence(tiny_bundle):
+    from grenimja.explorer import promoter_windows
+    from grenimja.fasta import Record
+
+    recs, pos = promoter_windows([Record("long", "A" * 130), Record("short", "C" * 40)], 60, 50)
+    # 0-59, 50-109 and the window that ends at the sequence's end (70-129); the short one whole
+    assert pos[["record", "window_start", "window_end"]].values.tolist() == [
+        [0, 1, 60],
+        [0, 51, 110],
+        [0, 71, 130],
+        [1, 1, 40],
+    ]
+    assert [len(r.seq) for r in recs] == [60, 60, 60, 40]
+    L = tiny_bundle.model.cfg.promoter_len
+    rng = np.random.default_rng(0)
+    long_seq = "".join(rng.choice(list("ACGT"), 3 * L))
+    text = f">long\n{long_seq}\n>exact\n{long_seq[:L]}\n"
+    end, _, notes_end = predict_fasta(tiny_bundle, SOX2, text)
+    every, _, notes = predict_fasta(tiny_bundle, SOX2, text, windows="all", step=L // 2)
+    best, _, _ = predict_fasta(tiny_bundle, SOX2, text, windows="max", step=L // 2)
+    assert len(end) == 2 and "reads the last" in " ".join(notes_end)
+    assert (every["gene"] == "long").sum() == 5 and (every["gene"] == "exact").sum() == 1
+    assert "windows of" in " ".join(notes)
+    # the window that ends at the sequence's end is what 'end' mode scores
+    last = every[(every["gene"] == "long") & (every["window_end"] == 3 * L)]["probability"].item()
+    assert last == pytest.approx(end.set_index("gene").loc["long", "probability"], abs=1e-5)
+    # the first window is the 'exact' record's sequence: same score
+    first = every[(every["gene"] == "long") & (every["window_start"] == 1)]["probability"].item()
+    assert first == pytest.approx(every.set_index("gene").loc["exact", "probability"], abs=1e-5)
+    assert len(best) == 2
+    top = best.set_index("gene").loc["long"]
+    assert top["probability"] == pytest.approx(every[every["gene"] == "long"]["probability"].max())
+    assert top["window_end"] - top["window_start"] + 1 == L
