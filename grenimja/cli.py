@@ -302,6 +302,19 @@ def cmd_interpret(a) -> int:
 
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
+    if a.what == "robustness":
+        from grenimja.dataset import load_dataset
+        from grenimja.embedding import Embeddings
+        from grenimja.interpret.robustness import run_robustness
+        from grenimja.model.io import load_model
+
+        if not a.dataset or not a.split:
+            raise GrenimjaError("robustness needs --dataset (the build the model was trained on) and --split")
+        emb = Embeddings.load(Path(a.model_dir) / "embeddings.npz")
+        model, _ = load_model(Path(a.model_dir) / f"{a.model}.pt", emb)
+        for name, path in run_robustness(model, emb, load_dataset(a.dataset), a.split, out).items():
+            print(f"{name}: {path}")
+        return 0
     b = load_bundle(a.model_dir, a.model, a.data_dir)
     if b.catalogue is None:
         raise GrenimjaError(f"the analyses need the catalogue: {b.catalogue_error}")
@@ -583,7 +596,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_negatives(bm, allow_both=True)
     bm.set_defaults(func=cmd_benchmark)
     it = sub.add_parser("interpret", help="the paper's analyses: filter motifs, adjacency, homology")
-    it.add_argument("what", choices=["filters", "adjacency", "homology"])
+    it.add_argument("what", choices=["filters", "adjacency", "homology", "robustness"])
     _add_data_dir(it)
     it.add_argument("--model", default="unknown")
     it.add_argument("--model-dir", default=str(DEFAULT_MODEL_DIR))
@@ -592,7 +605,12 @@ def build_parser() -> argparse.ArgumentParser:
     it.add_argument(
         "--motifs", default=None, help="filters: a MEME-format protein motif file instead of PROSITE"
     )
-    it.add_argument("--dataset", default=None, help="homology: dataset folder, for training pairs per TF")
+    it.add_argument(
+        "--dataset", default=None, help="homology / robustness: dataset folder, for training pairs per TF"
+    )
+    it.add_argument(
+        "--split", choices=["known", "unknown", "homology"], default=None, help="robustness: whose test TFs"
+    )
     it.add_argument("--k", type=int, default=5, help="homology: latent neighbours per TF")
     it.add_argument("--n-tfs", type=int, default=40, help="adjacency: held-out TFs")
     it.add_argument("--n-genes", type=int, default=200, help="adjacency: genes, half CpG promoters")
