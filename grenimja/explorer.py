@@ -529,6 +529,18 @@ def add_known_interactions(table: pd.DataFrame, known) -> pd.DataFrame:
 RESULTS_DIR = Path(__file__).resolve().parents[1] / "results"
 
 
+def robustness_results(
+    split: str, results_dir: str | Path = RESULTS_DIR
+) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """(per-TF table, binned table) of ``grenimja interpret robustness`` for ``split`` under
+    ``results_dir/interpret``, or None where it was not run."""
+    d = Path(results_dir) / "interpret"
+    per_tf, bins = d / f"robustness_{split}.csv", d / f"robustness_{split}_binned.csv"
+    if not (per_tf.is_file() and bins.is_file()):
+        return None
+    return pd.read_csv(per_tf), pd.read_csv(bins)
+
+
 def protocol_metrics(split: str, results_dir: str | Path = RESULTS_DIR) -> pd.DataFrame:
     """Test metrics of the bundled ``split`` model under both protocols, from ``results/eval_<split>*``.
 

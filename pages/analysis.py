@@ -5,7 +5,7 @@ import plotly.express as px
 import streamlit as st
 
 import ui
-from grenimja.explorer import format_p
+from grenimja.explorer import format_p, robustness_results
 from grenimja.interpret.adjacency import adjacency, pick_genes
 from grenimja.interpret.latent import latent_tsne, pair_grid
 from grenimja.predict import score_cached, tokens_for
@@ -27,7 +27,9 @@ def _tokens(name: str):
 
 
 tf_tok, gene_tok = _tokens(b.name)
-tab1, tab2 = st.tabs(["Adjacency matrix (CpG split)", "Latent space (t-SNE)"])
+tab1, tab2, tab3 = st.tabs(
+    ["Adjacency matrix (CpG split)", "Latent space (t-SNE)", "Accuracy by training data and length (Fig. 2)"]
+)
 with tab1:
     c1, c2 = st.columns(2)
     n_tfs = c1.slider("Held-out TFs", 5, min(60, len(novel)), min(30, len(novel)))
@@ -95,3 +97,38 @@ with tab2:
         )
         st.plotly_chart(fig)
         ui.download(emb, "grenimja_tsne.csv", "Download t-SNE coordinates (CSV)")
+
+with tab3:
+    split = "unknown" if b.name == "unknown" else "known"
+    fig2 = robustness_results(split)
+    if fig2 is None:
+        st.info(
+            f"No robustness run for the {split} split yet: `grenimja interpret robustness --model {b.name} "
+            f"--dataset datasets/v1 --split {split} --out results/interpret` writes it."
+        )
+    else:
+        per_tf, bins = fig2
+        st.caption(
+            f"Test TFs of the {split} split (per-TF means per bin; {per_tf['tf'].nunique()} TFs). The paper's "
+            "Figure 2: GReNIMJA against the TF's number of training pairs and protein length, beside a score "
+            "that ignores the TF (gene-degree prior) and nearest-homolog transfer, under both protocols."
+        )
+        axis = st.radio("Against", ["training pairs", "protein length"], horizontal=True, key="fig2_axis")
+        metric = st.radio(
+            "Metric", ["auroc", "accuracy", "positive_call_share"], horizontal=True, key="fig2_metric"
+        )
+        sub = bins[bins["axis"] == axis]
+        st.plotly_chart(
+            px.line(
+                sub,
+                x="bin",
+                y=metric,
+                color="model",
+                facet_col="negatives",
+                markers=True,
+                hover_data=["n_tfs"],
+                labels={"bin": f"{axis} per TF"},
+                height=420,
+            )
+        )
+        ui.download(per_tf, f"grenimja_robustness_{split}.csv", "Download per-TF table (CSV)")

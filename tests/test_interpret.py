@@ -68,6 +68,29 @@ def test_analysis_page_draws_adjacency_and_tsne():
     assert set(at.session_state["tsne"]["tf_seen_in_training"]) == {True, False}
 
 
+@pytest.mark.skipif(not (REPO / "models" / "unknown.pt").is_file(), reason="no bundled model")
+def test_analysis_page_shows_figure_2_from_the_robustness_run():
+    from grenimja.explorer import robustness_results
+
+    at = open_page("pages/analysis.py")
+    if robustness_results("unknown") is None:
+        assert any("No robustness run for the unknown split" in i.value for i in at.info)
+        return
+    at.radio(key="fig2_metric").set_value("positive_call_share").run()
+    assert not at.exception
+    assert any(d.label == "Download per-TF table (CSV)" for d in at.get("download_button"))
+    import json
+
+    figs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    names = {
+        t["name"]
+        for f in figs
+        for t in f["data"]
+        if t.get("type") == "scatter" and t.get("mode") == "lines+markers"
+    }
+    assert {"GReNIMJA", "gene-degree prior", "nearest homolog"} <= names
+
+
 def test_cli_adjacency_compares_grenimja_with_baselines(tmp_path, small_dataset, tiny_model_dir):
     import pandas as pd
 
