@@ -292,6 +292,7 @@ def score_records(bundle: Bundle, tfs: list[Record], promoters: list[Record]) ->
     else:
         spec = np.full(len(z), np.nan)
     status = {r.name: tf_status(bundle, r.name, r.seq) for r in tfs}
+    prior = gene_degree_prior(bundle, genes)
     rows = []
     for k, (a, b) in enumerate(zip(ti.ravel(), gi.ravel(), strict=True)):
         t, g = tfs[a], promoters[b]
@@ -301,6 +302,7 @@ def score_records(bundle: Bundle, tfs: list[Record], promoters: list[Record]) ->
                 "gene": g.name,
                 "probability": float(p[k]),
                 "tf_specificity": float(spec[k]),
+                "gene_degree_prior": float(prior[b]),
                 **status[t.name],
                 "tf_length_aa": len(t.seq),
                 "promoter_bp": len(g.seq),
@@ -440,6 +442,7 @@ def scan_sequence(bundle: Bundle, protein: str, progress=None, by: str = "probab
         z = z + bundle.model.transfer.logits([protein], g["gene"].tolist())[0]
     z = calibrated(bundle.model, z).astype(np.float64)
     out = pd.DataFrame({"gene": g["gene"], "probability": sigmoid(z), "logit": z})
+    out["gene_degree_prior"] = gene_degree_prior(bundle, g["gene"].tolist())
     ref = bundle.reference
     if ref is not None:
         r = ref.reindex(g["gene"])
@@ -508,6 +511,24 @@ def precision_at_k(ranked_genes: list[str], known: set[str], ks=(10, 50, 100, 50
         if k <= len(hits)
     ]
     return pd.DataFrame(rows)
+
+
+PRIOR_HELP = (
+    "gene-degree prior: the share of the model's training TFs that regulate the gene, what a score that ignores "
+    "the TF gives it. A probability that merely follows it says the gene is popular, not that this TF "
+    "regulates it."
+)
+
+
+def gene_degree_prior(bundle: Bundle, genes: list[str | None]) -> np.ndarray:
+    """Share (0..1) of the model's training TFs regulating each gene, from the training targets the model
+    file carries (its homology-transfer term); NaN for a gene it does not hold, or without the term."""
+    term = bundle.model.transfer
+    if term is None:
+        return np.full(len(genes), np.nan)
+    col = term._gene_col
+    idx = np.array([col.get(g, -1) if g is not None else -1 for g in genes], dtype=np.int64)
+    return np.where(idx >= 0, term._degree[np.maximum(idx, 0)], np.nan)
 
 
 KNOWN_HELP = (

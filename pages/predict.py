@@ -7,6 +7,7 @@ import ui
 from grenimja.errors import GrenimjaError
 from grenimja.explorer import (
     KNOWN_HELP,
+    PRIOR_HELP,
     SPECIFICITY_HELP,
     add_known_interactions,
     catalogue_records,
@@ -96,8 +97,12 @@ if table is not None:
                 # the same percentage as the line above the table, not a bare fraction
                 "identity_to_nearest": st.column_config.NumberColumn("identity to nearest", format="percent"),
                 "known_interaction": st.column_config.TextColumn("known interaction", help=KNOWN_HELP),
+                "gene_degree_prior": st.column_config.NumberColumn(
+                    "gene-degree prior", format="percent", help=PRIOR_HELP
+                ),
             },
         )
+        st.caption(PRIOR_HELP)
         st.caption(KNOWN_HELP if known is not None else f"Known interactions unavailable: {known_error}")
         if table["tf_specificity"].isna().all():
             st.caption(

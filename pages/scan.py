@@ -8,6 +8,7 @@ from grenimja.errors import GrenimjaError
 from grenimja.explorer import (
     KNOWN_HELP,
     POPULARITY_WARN,
+    PRIOR_HELP,
     SPECIFICITY_HELP,
     add_known_interactions,
     model_notes,
@@ -106,8 +107,12 @@ if last is not None:
             "tf_specificity": st.column_config.NumberColumn("TF-specificity", format="%+.2f"),
             "known_target": st.column_config.CheckboxColumn("DoRothEA A-D target"),
             "known_interaction": st.column_config.TextColumn("known interaction", help=KNOWN_HELP),
+            "gene_degree_prior": st.column_config.NumberColumn(
+                "gene-degree prior", format="percent", help=PRIOR_HELP
+            ),
         },
     )
+    st.caption(PRIOR_HELP)
     st.caption(KNOWN_HELP if db is not None else f"Known interactions unavailable: {db_error}")
     for note in model_notes(b):
         st.caption(note)

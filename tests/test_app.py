@@ -115,6 +115,10 @@ def test_predict_page_catalogue_pick():
     ev = df.set_index("gene")["known_interaction"]
     assert ev["NANOG"].startswith("DoRothEA A") and "CollecTRI" in ev["NANOG"]
     assert "DoRothEA" not in ev["GAPDH"]
+    # beside each score, what a TF-blind score gives the gene: the share of training TFs regulating it
+    prior = df.set_index("gene")["gene_degree_prior"]
+    assert prior.between(0, 1).all() and prior["GAPDH"] != prior["NANOG"]
+    assert any(c.value.startswith("gene-degree prior: the share") for c in at.caption)
     assert any(c.value.startswith("known interaction: the regulatory databases") for c in at.caption)
 
 
@@ -125,6 +129,7 @@ def test_scan_page_ranks_all_promoters_with_known_targets():
     ranked = at.dataframe[0].value
     assert len(ranked) == 100 and ranked["probability"].is_monotonic_decreasing
     # every DoRothEA A-D target has a DoRothEA entry in its evidence, and no other gene does at A-D
+    assert ranked["gene_degree_prior"].between(0, 1).all()
     doro = ranked["known_interaction"].str.contains(r"DoRothEA [A-D]")
     assert (doro == ranked["known_target"]).all()
     prec = at.dataframe[1].value

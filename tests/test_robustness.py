@@ -41,5 +41,11 @@ def test_robustness_writes_per_tf_and_binned_tables_for_both_protocols(
     for (neg, axis, model), g in bins.groupby(["negatives", "axis", "model"]):
         n = per_tf[(per_tf["negatives"] == neg) & (per_tf["model"] == model)]
         assert g["n_tfs"].sum() == len(n), (neg, axis, model)
+    # bins come in their own order (as the figure draws them), not by appearance
+    from grenimja.interpret.robustness import LENGTH_BINS, _labels
+
+    order = {b: i for i, b in enumerate(_labels(LENGTH_BINS))}
+    for _, g in bins[bins["axis"] == "protein length"].groupby(["negatives", "model"]):
+        assert g["bin"].map(order).is_monotonic_increasing
     mean_auc = per_tf.query("model == 'gene-degree prior' and negatives == 'paper'")["auroc"]
     assert np.isfinite(mean_auc).any()

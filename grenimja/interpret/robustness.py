@@ -67,6 +67,7 @@ def binned(table: pd.DataFrame) -> pd.DataFrame:
         ("protein length", "protein_length", LENGTH_BINS),
     ):
         b = pd.cut(table[col], list(edges), right=False, labels=_labels(edges))
+        # bins in their own order (categorical codes), models and protocols as they come
         g = table.assign(bin=b).groupby(["negatives", "model", "bin"], observed=True, sort=False)
         agg = g.agg(
             n_tfs=("tf", "size"),
@@ -74,8 +75,9 @@ def binned(table: pd.DataFrame) -> pd.DataFrame:
             auroc=("auroc", "mean"),
             positive_call_share=("positive_call_share", "mean"),
         )
-        out.append(agg.reset_index().assign(axis=axis))
-    res = pd.concat(out, ignore_index=True)
+        agg = agg.reset_index().assign(axis=axis, _order=lambda d: d["bin"].cat.codes)
+        out.append(agg.sort_values(["negatives", "model", "_order"], kind="stable").drop(columns="_order"))
+    res = pd.concat([o.assign(bin=o["bin"].astype(str)) for o in out], ignore_index=True)
     return res[["negatives", "axis", "bin", "model", "n_tfs", "accuracy", "auroc", "positive_call_share"]]
 
 
@@ -112,15 +114,10 @@ def robustness_png(bins: pd.DataFrame, path: str | Path, title: str) -> None:
     plt.close(fig)
 
 
-def run_robustness(model, emb, ds, split: str, out: str | Path) -> dict[str, Path]:
-    """Both protocols: ``robustness_<split>.csv`` (per TF), ``robustness_<split>_binned.csv`` and
-    ``robustness_<split>.png`` in ``out``; returns the paths."""
+def write_robustness(table: pd.DataFrame, split: str, out: str | Path) -> dict[str, Path]:
+    """Write the per-TF ``table`` of both protocols, its bins and the figure; returns the paths."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    table = pd.concat(
-        [robustness_table(model, emb, ds, split, neg) for neg in ("paper", "degree-matched")],
-        ignore_index=True,
-    )
     bins = binned(table)
     paths = {
         "per_tf": out / f"robustness_{split}.csv",
@@ -133,3 +130,13 @@ def run_robustness(model, emb, ds, split: str, out: str | Path) -> dict[str, Pat
         bins, paths["figure"], f"{split} split test TFs: per-TF metrics by training pairs and length"
     )
     return paths
+
+
+def run_robustness(model, emb, ds, split: str, out: str | Path) -> dict[str, Path]:
+    """Both protocols: ``robustness_<split>.csv`` (per TF), ``robustness_<split>_binned.csv`` and
+    ``robustness_<split>.png`` in ``out``; returns the paths."""
+    table = pd.concat(
+        [robustness_table(model, emb, ds, split, neg) for neg in ("paper", "degree-matched")],
+        ignore_index=True,
+    )
+    return write_robustness(table, split, out)
