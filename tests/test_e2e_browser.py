@@ -93,15 +93,28 @@ def _shot(page, name: str) -> None:
         page.screenshot(path=str(Path(out) / name), full_page=True)
 
 
+def _report_times(times: dict[str, float]) -> None:
+    """Print each page's seconds to answer (no timed assertions: figures go to bench/README.md), and write
+    them as JSON where GRENIMJA_PAGE_TIMES names a file."""
+    import json
+
+    print("\npage seconds to answer: " + ", ".join(f"{k} {v:.1f}" for k, v in times.items()))
+    if out := os.environ.get("GRENIMJA_PAGE_TIMES"):
+        Path(out).write_text(json.dumps({k: round(v, 2) for k, v in times.items()}, indent=1) + "\n")
+
+
 def test_upload_example_fasta_and_read_probabilities_in_chromium(server):
     from playwright.sync_api import sync_playwright
 
+    times: dict[str, float] = {}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        t0 = time.time()
         page.goto(server, timeout=120_000)
         page.get_by_text("GReNIMJA answers from sequence alone").wait_for(timeout=120_000)
         page.get_by_text("Training TFs").first.wait_for(timeout=60_000)
+        times["home (cold: model and catalogue load)"] = time.time() - t0
         assert page.get_by_text("Deploy", exact=True).count() == 0  # toolbarMode = "viewer"
         _shot(page, "home.png")
 
@@ -113,8 +126,10 @@ def test_upload_example_fasta_and_read_probabilities_in_chromium(server):
         page.get_by_text("example_tf.fa").first.wait_for(timeout=60_000)
         page.get_by_text("example_promoters.fa").first.wait_for(timeout=60_000)
         _settle(page)
+        t0 = time.time()
         page.get_by_role("button", name="Predict", exact=True).click()
         page.get_by_text("Scored 12 pair(s)").wait_for(timeout=180_000)
+        times["predict 2 TFs x 6 promoters"] = time.time() - t0
         page.get_by_role("button", name="Download CSV").wait_for(timeout=180_000)
         page.wait_for_timeout(1500)  # let the table and heatmap draw before the screenshot
         body = page.inner_text("body")
@@ -124,22 +139,35 @@ def test_upload_example_fasta_and_read_probabilities_in_chromium(server):
         page.goto(f"{server}/scan", timeout=60_000)
         page.get_by_role("button", name="Scan all promoters").wait_for(timeout=120_000)
         _settle(page)
+        t0 = time.time()
         page.get_by_role("button", name="Scan all promoters").click()
         page.get_by_text("ranked targets").wait_for(timeout=180_000)
         page.get_by_text("Precision of the top-k").wait_for(timeout=60_000)
+        times["genome scan, first (encodes every promoter)"] = time.time() - t0
         page.wait_for_timeout(1500)
         _shot(page, "scan.png")
+        _settle(page)
+        t0 = time.time()
+        page.get_by_role("button", name="Scan all promoters").click()
+        page.wait_for_timeout(300)
+        _settle(page)
+        times["genome scan, warm"] = time.time() - t0
 
+        t0 = time.time()
         page.goto(f"{server}/analysis", timeout=60_000)
         page.get_by_text("AUC of CpG over other scores").wait_for(timeout=180_000)
+        times["analyses (adjacency on open)"] = time.time() - t0
         page.wait_for_timeout(1500)
         _shot(page, "analysis.png")
 
         page.goto(f"{server}/motifs", timeout=60_000)
         page.get_by_role("button", name="Compare filters").wait_for(timeout=120_000)
         _settle(page)
+        t0 = time.time()
         page.get_by_role("button", name="Compare filters").click()
         page.get_by_text("Best match of every compared filter").wait_for(timeout=300_000)
+        times["motifs: compare filters"] = time.time() - t0
         page.wait_for_timeout(1500)
         _shot(page, "motifs.png")
         browser.close()
+    _report_times(times)
