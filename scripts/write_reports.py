@@ -181,6 +181,43 @@ def _transfer_section() -> list[str]:
     return out
 
 
+def _robustness_section() -> list[str]:
+    """The paper's Figure 2 on our splits (grenimja interpret robustness): per-TF AUROC by training pairs."""
+    import pandas as pd
+
+    out = []
+    for split in ("known", "unknown"):
+        f = RES / "interpret" / f"robustness_{split}_binned.csv"
+        if not f.is_file():
+            continue
+        b = pd.read_csv(f)
+        axis = "training pairs" if split == "known" else "protein length"
+        sub = b[b["axis"] == axis]
+        if sub.empty:
+            continue
+        if not out:
+            out += [
+                "## Figure 2: per-TF AUROC by training pairs and protein length",
+                "",
+                "`grenimja interpret robustness` (bundled models, build v1 test TFs; figures and per-TF tables in "
+                "`results/interpret/robustness_*`). Mean per-TF AUROC per bin (n/a: no TF of the bin has both classes).",
+                "",
+            ]
+        out += [
+            f"**{split} split, by {axis}**",
+            "",
+            "| negatives | bin | TFs | " + " | ".join(dict.fromkeys(sub["model"])) + " |",
+            "|---|---|---|" + "---|" * sub["model"].nunique(),
+        ]
+        for (neg, bin_), g in sub.groupby(["negatives", "bin"], sort=False):
+            vals = " | ".join(
+                f"{v:.3f}" for v in g.set_index("model")["auroc"].reindex(dict.fromkeys(sub["model"]))
+            )
+            out.append(f"| {neg} | {bin_} | {int(g['n_tfs'].iloc[0])} | {vals} |")
+        out.append("")
+    return out
+
+
 def main() -> None:
     meta = _model_meta("unknown") or _model_meta("known")
     build = meta[0].get("dataset", "v1") if meta else "v1"
@@ -409,6 +446,7 @@ def main() -> None:
             "",
             *_target_verdict(RES / "v1" / "benchmark_unknown_degree_matched.json"),
         ] + bundled
+    out += _robustness_section()
     out += [
         "## Reading these tables",
         "",
