@@ -59,3 +59,29 @@ def test_cli_scan_works_without_a_data_directory(tmp_path):
     table = pd.read_csv(pd.io.common.StringIO(r.stdout), sep="\t")
     assert len(table) == 20 and table["known_interaction"].notna().any()
     assert "no known_interaction column" not in r.stderr
+
+
+def test_a_missing_packaged_file_names_the_command_that_makes_it_and_that_command_works(
+    tmp_path, monkeypatch, data_dir
+):
+    import shlex
+
+    import pytest
+
+    import grenimja.data.catalogue as cat
+    from grenimja.errors import DataFileError
+
+    monkeypatch.setattr(cat, "PACKAGED", tmp_path / "catalogue")
+    with pytest.raises(DataFileError, match="grenimja data catalogue --out") as err:
+        cat.read_packaged("tfs.parquet")
+    # follow the advice as written: the command it names, with the data directory
+    cmd = str(err.value).split("`")[1]
+    args = shlex.split(cmd)[1:]
+    r = subprocess.run(
+        [sys.executable, "-m", "grenimja", *args, "--data-dir", str(data_dir)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    assert r.returncode == 0, r.stderr
+    assert len(cat.read_packaged("tfs.parquet")) == 656
