@@ -524,11 +524,7 @@ def gene_degree_prior(bundle: Bundle, genes: list[str | None]) -> np.ndarray:
     """Share (0..1) of the model's training TFs regulating each gene, from the training targets the model
     file carries (its homology-transfer term); NaN for a gene it does not hold, or without the term."""
     term = bundle.model.transfer
-    if term is None:
-        return np.full(len(genes), np.nan)
-    col = term._gene_col
-    idx = np.array([col.get(g, -1) if g is not None else -1 for g in genes], dtype=np.int64)
-    return np.where(idx >= 0, term._degree[np.maximum(idx, 0)], np.nan)
+    return np.full(len(genes), np.nan) if term is None else term.gene_degree(genes)
 
 
 KNOWN_HELP = (

@@ -44,7 +44,10 @@ def test_the_uncentred_share_keeps_popularity_and_is_the_homologs_vote():
     # the homologs' weighted vote: A's targets near 1 (g2 too: every TF regulates it), B's target near 0
     assert m[0] > 0.9 and m[1] == pytest.approx(1.0) and m[2] < 0.1 and m[3] == 0
     centred = t.interaction([A], ["g1", "g2", "g3"], centre=True)[0]
-    assert np.allclose(m[:3] - centred, t._degree[:3])
+    assert np.allclose(m[:3] - centred, t.gene_degree(["g1", "g2", "g3"]))
+    # the gene-degree prior the pages show: g2 regulated by both TFs, g1 by one, g4 by none, others unknown
+    assert np.allclose(t.gene_degree(["g2", "g1", "g4"]), [1.0, 0.5, 0.0])
+    assert np.isnan(t.gene_degree(["nope", None])).all()
 
 
 def test_dbd_identity_aligns_the_full_length_query_to_the_training_dbds():

@@ -138,6 +138,12 @@ class HomologyTransfer:
         m = self.interaction([proteins[i] for i in tf_u], [genes[i] for i in g_u], power, centre)
         return m[tf_inv, g_inv]
 
+    def gene_degree(self, genes: Sequence[str | None]) -> np.ndarray:
+        """(len(genes),) share of the training TFs regulating each gene (the gene-degree prior); NaN for a
+        gene absent from the training genes or None."""
+        idx = np.array([self._gene_col.get(g, -1) if g is not None else -1 for g in genes], dtype=np.int64)
+        return np.where(idx >= 0, self._degree[np.maximum(idx, 0)], np.nan)
+
     def logits(self, proteins: Sequence[str], genes: Sequence[str | None]) -> np.ndarray:
         """``weight`` x :meth:`interaction`: what the term adds to the network's logits."""
         return self.weight * self.interaction(proteins, genes)
