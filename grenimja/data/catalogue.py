@@ -9,11 +9,12 @@ known interactions (every source but ChEA3, which would triple the size) and PRO
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import pandas as pd
 
+from grenimja.data.datadir import sha256_of
+from grenimja.data.known import KNOWN_FILES
 from grenimja.errors import DataFileError
 
 PACKAGED = Path(__file__).resolve().parents[1] / "catalogue"
@@ -35,10 +36,7 @@ UPSTREAM = {
         "cpg/cpgIslandExt.hg38.tsv",
     ),
     "known.parquet": (
-        "dorothea/entire_database.rda",
-        "collectri/collectri.csv",
-        "trrust/trrust_rawdata.human.tsv",
-        "encode/ENCODE_TF_ChIP-seq_2015.rda",
+        *(f for f in KNOWN_FILES if f.split("/")[0] in KNOWN_SOURCES),
         "annotation/hsa_uniprot_20180314.txt",
         "annotation/gene_symbol_synonyms.csv",
     ),
@@ -96,7 +94,7 @@ def build_catalogue(out: str | Path, data_dir=None) -> dict[str, str]:
         dtype=str,
     )
     _write(prosite, out / "prosite.parquet")
-    sums = {name: hashlib.sha256((out / name).read_bytes()).hexdigest() for name in FILES}
+    sums = {name: sha256_of(out / name) for name in FILES}
     (out / "SHA256SUMS").write_text("".join(f"{h}  {n}\n" for n, h in sums.items()))
     (out / "CATALOGUE.md").write_text(_card(out, sums, data_dir))
     return sums

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -48,15 +49,27 @@ def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
     return path
 
 
+@dataclass(frozen=True)
+class ManifestEntry:
+    """One upstream file: relative path, sha256, size in bytes, public URL ("" where there is none)."""
+
+    path: str
+    sha256: str
+    size: int
+    url: str
+
+
+def manifest_entries(manifest: str | Path | None = None) -> list[ManifestEntry]:
+    """Rows of the packaged manifest (path, sha256, bytes, url), or of another file in its format."""
+    path = Path(manifest) if manifest else _MANIFEST
+    rows = [line.split("\t") for line in path.read_text().splitlines()[1:] if line.strip()]
+    return [ManifestEntry(r[0], r[1], int(r[2]), r[3] if len(r) > 3 else "") for r in rows]
+
+
 @lru_cache(maxsize=1)
 def expected_checksums() -> dict[str, tuple[str, int]]:
     """Map relative path -> (sha256, size in bytes) from the packaged manifest."""
-    out: dict[str, tuple[str, int]] = {}
-    for line in _MANIFEST.read_text().splitlines()[1:]:
-        if line.strip():
-            rel, sha, size = line.split("\t")[:3]
-            out[rel] = (sha, int(size))
-    return out
+    return {e.path: (e.sha256, e.size) for e in manifest_entries()}
 
 
 def sha256_of(path: Path) -> str:

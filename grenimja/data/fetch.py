@@ -9,7 +9,6 @@ right sha256 is left alone.
 
 from __future__ import annotations
 
-import hashlib
 import http.client
 import urllib.error
 import urllib.request
@@ -19,13 +18,9 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from grenimja.data.datadir import ManifestEntry, manifest_entries, sha256_of
 
-@dataclass(frozen=True)
-class ManifestEntry:
-    path: str
-    sha256: str
-    size: int
-    url: str
+__all__ = ["FetchResult", "ManifestEntry", "fetch_all", "fetch_file", "manifest_entries"]
 
 
 @dataclass(frozen=True)
@@ -33,21 +28,6 @@ class FetchResult:
     path: str
     status: str  # "downloaded", "present" or "failed"
     reason: str = ""
-
-
-def manifest_entries(manifest: str | Path | None = None) -> list[ManifestEntry]:
-    """Rows of the packaged manifest (path, sha256, bytes, url)."""
-    path = Path(manifest) if manifest else Path(__file__).with_name("manifest.tsv")
-    rows = [line.split("\t") for line in path.read_text().splitlines()[1:] if line.strip()]
-    return [ManifestEntry(r[0], r[1], int(r[2]), r[3] if len(r) > 3 else "") for r in rows]
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _download(entry: ManifestEntry, part: Path, timeout: float, progress: bool) -> None:
@@ -86,7 +66,7 @@ def fetch_file(
 ) -> FetchResult:
     """Fetch one manifest file into ``out``; never raises for a transfer or checksum problem."""
     dest = out / entry.path
-    if dest.is_file() and dest.stat().st_size == entry.size and _sha256(dest) == entry.sha256:
+    if dest.is_file() and dest.stat().st_size == entry.size and sha256_of(dest) == entry.sha256:
         return FetchResult(entry.path, "present")
     if not entry.url:
         return FetchResult(
@@ -107,7 +87,7 @@ def fetch_file(
             reason = f"transfer broke off at {size:,} of {entry.size:,} bytes ({exc})"
             continue
         size = part.stat().st_size if part.exists() else 0
-        got = _sha256(part)
+        got = sha256_of(part)
         if size != entry.size or got != entry.sha256:
             part.unlink()
             return FetchResult(

@@ -60,12 +60,6 @@ class KnownInteractions:
         sub = sub[(sub["source"] != "dorothea") | sub["confidence"].isin(list(levels))]
         return set(sub["gene"])
 
-    def tfs_of(self, gene: str) -> pd.DataFrame:
-        """Known regulators of ``gene``: tf, source, confidence."""
-        return self.pairs.loc[self.pairs["gene"] == gene, ["tf", "source", "confidence"]].reset_index(
-            drop=True
-        )
-
 
 _ORDER = {s: i for i, s in enumerate(SOURCE_LABELS)}
 
@@ -117,22 +111,13 @@ def load_known_interactions(data_dir=None) -> KnownInteractions:
 
 
 def _read_known(data_dir, sources: Sequence[str] | None = None) -> pd.DataFrame:
-    from grenimja.data.datadir import data_file
     from grenimja.data.names import load_mapper
-    from grenimja.data.sources import SOURCES, _read_rda_frame, read_sources
+    from grenimja.data.sources import SOURCES, read_dorothea, read_sources
 
     mapper = load_mapper(data_dir)
     sources = SOURCES if sources is None else sources
     others = read_sources([s for s in sources if s != "dorothea"], data_dir).assign(confidence="")
-    doro = _read_rda_frame(data_file("dorothea/entire_database.rda", data_dir), "entire_database")
-    doro = pd.DataFrame(
-        {
-            "tf": doro["tf"].astype(str),
-            "gene": doro["target"].astype(str),
-            "source": "dorothea",
-            "confidence": doro["confidence"].astype(str),
-        }
-    )
+    doro = read_dorothea(data_dir, levels="ABCDE", with_confidence=True)  # every level, shown as evidence
     df = pd.concat([doro, others], ignore_index=True)
     df = df.assign(tf=mapper.map_series(df["tf"]), gene=mapper.map_series(df["gene"])).dropna()
     return df.drop_duplicates(["tf", "gene", "source", "confidence"]).reset_index(drop=True)

@@ -71,15 +71,17 @@ def _read_rda_list(path: str) -> dict[str, list[str]]:
     return sets
 
 
-def read_dorothea(data_dir=None, levels: str = "ABCD") -> pd.DataFrame:
-    """DoRothEA pairs with confidence in ``levels`` (paper: A-D; E excluded)."""
+def read_dorothea(data_dir=None, levels: str = "ABCD", with_confidence: bool = False) -> pd.DataFrame:
+    """DoRothEA pairs with confidence in ``levels`` (paper: A-D; E excluded); ``with_confidence`` adds the
+    level as a column ``confidence``."""
     path = data_file("dorothea/entire_database.rda", data_dir)
     df = _read_rda_frame(path, "entire_database")
     missing = {"tf", "target", "confidence"} - set(df.columns)
     if missing:
         raise DataFileError(f"{path}: missing columns {sorted(missing)}")
     df = df[df["confidence"].astype(str).isin(list(levels))]
-    return pd.DataFrame({"tf": df["tf"].astype(str), "gene": df["target"].astype(str), "source": "dorothea"})
+    out = pd.DataFrame({"tf": df["tf"].astype(str), "gene": df["target"].astype(str), "source": "dorothea"})
+    return out.assign(confidence=df["confidence"].astype(str).to_numpy()) if with_confidence else out
 
 
 def _gene_set_pairs(sets: dict, source: str, suffix: str | None) -> pd.DataFrame:
