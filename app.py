@@ -11,6 +11,7 @@ nav = st.navigation(
         st.Page("pages/scan.py", title="Genome scan", icon=":material/travel_explore:"),
         st.Page("pages/analysis.py", title="Analyses", icon=":material/insights:"),
         st.Page("pages/motifs.py", title="Motifs & homology", icon=":material/biotech:"),
+        st.Page("pages/paper.py", title="Paper vs here", icon=":material/compare:"),
     ]
 )
 nav.run()

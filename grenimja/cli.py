@@ -296,6 +296,16 @@ def _add_negatives(p: argparse.ArgumentParser, allow_both: bool) -> None:
     )
 
 
+def cmd_report(a) -> int:
+    from grenimja.report.write import MANIFEST, write_report
+
+    written = write_report(a.out, a.models, a.datasets)
+    for p in written:
+        print(p)
+    print(f"{len(written)} files written; listed in {Path(a.out) / MANIFEST}")
+    return 0
+
+
 def cmd_interpret(a) -> int:
 
     from grenimja.explorer import load_bundle
@@ -612,6 +622,14 @@ def build_parser() -> argparse.ArgumentParser:
     it.add_argument("--n-tfs", type=int, default=40, help="adjacency: held-out TFs")
     it.add_argument("--n-genes", type=int, default=200, help="adjacency: genes, half CpG promoters")
     it.set_defaults(func=cmd_interpret)
+    rp = sub.add_parser(
+        "report",
+        help="regenerate the model card, results README, paper-vs-here table and figures from measured outputs",
+    )
+    rp.add_argument("--out", default="results", help="results folder: read, and written to")
+    rp.add_argument("--models", default=str(DEFAULT_MODEL_DIR), help="model folder; MODEL_CARD.md goes here")
+    rp.add_argument("--datasets", default="datasets", help="folder of the dataset builds the models name")
+    rp.set_defaults(func=cmd_report)
     return ap
 
 

@@ -17,7 +17,9 @@ st.markdown(
     "per pair.\n"
     "- **Genome scan**: one TF against every promoter, ranked, with known targets highlighted.\n"
     "- **Analyses** and **Motifs & homology**: the paper's latent space, CpG-split adjacency matrix, "
-    "conv-filter motifs vs PROSITE and BLAST homology of latent neighbours."
+    "conv-filter motifs vs PROSITE and BLAST homology of latent neighbours.\n"
+    "- **Paper vs here**: each of the paper's tables and figures beside what this repository measured, with a "
+    "verdict."
 )
 b = ui.pick_model()
 st.subheader(f"Bundled model: `{b.name}`")

@@ -1,7 +1,7 @@
 """Compare candidate unknown-TF models on the validation TFs under both protocols (no test pairs).
 
 Writes results/validation/<name>_<protocol>/ (evaluate outputs) and results/validation/summary.json, which
-scripts/write_reports.py turns into the model card's "which model was bundled" table.
+grenimja report turns into the model card's "which model was bundled" table.
 
     python scripts/validation_summary.py NAME=MODEL.pt@DATASET [...]
 

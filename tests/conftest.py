@@ -93,3 +93,23 @@ def tiny_model_dir(tmp_path_factory, small_dataset, small_embeddings) -> Path:
     (run / "best.pt").rename(out / "unknown.pt")
     small_embeddings.save(out / "embeddings.npz")
     return out
+
+
+@pytest.fixture(scope="session")
+def tiny_robustness_known(tmp_path_factory, tiny_model_dir, small_dataset) -> Path:
+    """``grenimja interpret robustness --split known`` of the tiny model on the small build, run once."""
+    out = tmp_path_factory.mktemp("robustness")
+    r = run_cli(
+        "interpret",
+        "robustness",
+        "--model-dir",
+        tiny_model_dir,
+        "--dataset",
+        small_dataset,
+        "--split",
+        "known",
+        "--out",
+        out,
+    )
+    (out / "stdout.txt").write_text(r.stdout)
+    return out

@@ -169,5 +169,13 @@ def test_upload_example_fasta_and_read_probabilities_in_chromium(server):
         times["motifs: compare filters"] = time.time() - t0
         page.wait_for_timeout(1500)
         _shot(page, "motifs.png")
+
+        t0 = time.time()
+        page.goto(f"{server}/paper", timeout=60_000)
+        page.get_by_text("Where each number comes from").wait_for(timeout=120_000)
+        times["paper vs here"] = time.time() - t0
+        assert "Table 5: unknown TFs" in page.inner_text("body")
+        page.wait_for_timeout(1500)
+        _shot(page, "paper.png")
         browser.close()
     _report_times(times)

@@ -5,25 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tests.conftest import run_cli
 
-
-def test_robustness_writes_per_tf_and_binned_tables_for_both_protocols(
-    tmp_path, tiny_model_dir, small_dataset
-):
-    r = run_cli(
-        "interpret",
-        "robustness",
-        "--model-dir",
-        tiny_model_dir,
-        "--dataset",
-        small_dataset,
-        "--split",
-        "known",
-        "--out",
-        tmp_path,
-    )
-    assert "figure:" in r.stdout and (tmp_path / "robustness_known.png").stat().st_size > 10_000
+def test_robustness_writes_per_tf_and_binned_tables_for_both_protocols(tiny_robustness_known, small_dataset):
+    tmp_path = tiny_robustness_known
+    stdout = (tmp_path / "stdout.txt").read_text()
+    assert "figure:" in stdout and (tmp_path / "robustness_known.png").stat().st_size > 10_000
     per_tf = pd.read_csv(tmp_path / "robustness_known.csv")
     assert set(per_tf["negatives"]) == {"paper", "degree-matched"}
     assert set(per_tf["model"]) == {"GReNIMJA", "gene-degree prior", "nearest homolog"}

@@ -1,8 +1,10 @@
-"""Write models/MODEL_CARD.md and results/README.md from the measured outputs (no number typed by hand).
+"""The model card and the results README, written from the measured outputs (no number typed by hand).
 
-Inputs: models/*.pt (meta: settings, history, build), datasets/<build>/report.json,
-results/eval_<split>[_degree_matched]/metrics.json and specificity.json, results/validation/*.json,
-results/benchmark_<split>[_degree_matched].md, results/bench_model.json (from bench/bench_model.py).
+Inputs, all optional (a section whose outputs are missing is left out): ``MODELS/*.pt`` (meta: settings,
+history, build), ``DATASETS/<build>/report.json``, ``RES/eval_<split>[_degree_matched]/metrics.json`` and
+``specificity.json``, ``RES/validation/*.json``, ``RES/benchmark_<split>[_degree_matched].md`` and
+``RES/v1/...`` (the bundled models' benchmarks), ``RES/bench_model.json`` (bench/bench_model.py),
+``RES/gpu/*_history.json``, ``RES/interpret/robustness_*_binned.csv``.
 """
 
 from __future__ import annotations
@@ -12,8 +14,7 @@ from pathlib import Path
 
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-RES = ROOT / "results"
+from grenimja.report.paper import PAPER_TABLE1, PAPER_TABLE5
 
 
 def _metrics_line(name: str, m: dict) -> str:
@@ -24,6 +25,11 @@ def _metrics_line(name: str, m: dict) -> str:
     )
 
 
+def _paper_line(name: str, m: dict) -> str:
+    cells = " | ".join(f"{m[k]:.3f}" if k in m else "" for k in ("accuracy", "auroc", "aupr", "f1", "mcc"))
+    return f"| {name} | | {cells} | | | |"
+
+
 PROTOCOLS = {"paper": "", "degree-matched": "_degree_matched"}
 BENCH_BUILD = "v2"
 PROMOTERS = {
@@ -32,8 +38,8 @@ PROMOTERS = {
 }
 
 
-def _model_meta(name: str) -> tuple[dict, dict] | None:
-    f = ROOT / "models" / f"{name}.pt"
+def _model_meta(models: Path, name: str) -> tuple[dict, dict] | None:
+    f = models / f"{name}.pt"
     if not f.is_file():
         return None
     ck = torch.load(f, weights_only=True)
@@ -95,10 +101,10 @@ def _paper_protocol_verdict(path: Path, margin: float = 0.05) -> list[str]:
     ]
 
 
-def _why_not_bundled() -> str:
+def _why_not_bundled(res: Path) -> str:
     crit = {}
     for key in ("unknown60", "gpu300_unknown"):
-        f = RES / "validation" / f"transfer_{key}.json"
+        f = res / "validation" / f"transfer_{key}.json"
         if f.is_file():
             w = json.loads(f.read_text())["valid_with_term"]
             crit[key] = (w["dm_per_tf_auroc"] + w["paper_auroc"], w["dm_per_tf_auroc"], w["paper_auroc"])
@@ -116,12 +122,12 @@ def _why_not_bundled() -> str:
     return text + "."
 
 
-def _gpu_section() -> list[str]:
+def _gpu_section(res: Path) -> list[str]:
     """Paper-width models trained on a lent GPU: speed, memory, validation curve (results/gpu/)."""
     runs = [
         (s, json.loads(f.read_text()))
         for s in ("unknown", "known")
-        if (f := RES / "gpu" / f"{s}_history.json").is_file()
+        if (f := res / "gpu" / f"{s}_history.json").is_file()
     ]
     if not runs:
         return []
@@ -144,18 +150,18 @@ def _gpu_section() -> list[str]:
         )
     out += [
         "",
-        _why_not_bundled(),
+        _why_not_bundled(res),
         "",
     ]
     return out
 
 
-def _transfer_section() -> list[str]:
+def _transfer_section(res: Path) -> list[str]:
     """The homology-transfer term's validation record for every model it was fitted to."""
     rows = [
         (label, json.loads(f.read_text()))
         for key, label in TRANSFER_RUNS.items()
-        if (f := RES / "validation" / f"transfer_{key}.json").is_file()
+        if (f := res / "validation" / f"transfer_{key}.json").is_file()
     ]
     if not rows:
         return []
@@ -203,13 +209,13 @@ def _transfer_section() -> list[str]:
     return out
 
 
-def _robustness_section() -> list[str]:
+def _robustness_section(res: Path) -> list[str]:
     """The paper's Figure 2 on our splits (grenimja interpret robustness): per-TF AUROC by training pairs."""
     import pandas as pd
 
     out = []
     for split in ("known", "unknown"):
-        f = RES / "interpret" / f"robustness_{split}_binned.csv"
+        f = res / "interpret" / f"robustness_{split}_binned.csv"
         if not f.is_file():
             continue
         b = pd.read_csv(f)
@@ -240,32 +246,48 @@ def _robustness_section() -> list[str]:
     return out
 
 
-def main() -> None:
-    meta = _model_meta("unknown") or _model_meta("known")
+def _build_report(datasets: Path, build: str) -> dict | None:
+    """The dataset build's report.json, by folder name under ``datasets`` or as a path."""
+    for d in (datasets / build, Path(build)):
+        if (d / "report.json").is_file():
+            return json.loads((d / "report.json").read_text())
+    return None
+
+
+def model_card(models: Path, datasets: Path, res: Path) -> str:
+    """``models/MODEL_CARD.md`` as text: the bundled models' data, training, test metrics, targets, speed.
+
+    Parameters
+    ----------
+    models : folder with ``unknown.pt`` / ``known.pt``.
+    datasets : folder holding the dataset builds the models name (``<build>/report.json``).
+    res : the results folder (evaluations, benchmarks, validation records).
+    """
+    meta = _model_meta(models, "unknown") or _model_meta(models, "known")
     build = meta[0].get("dataset", "v1") if meta else "v1"
     kind = meta[0].get("promoters", "core60") if meta else "core60"
-    rep = json.loads((ROOT / "datasets" / build / "report.json").read_text())
-    c = rep["counts"]
-    lines = [
-        "# Bundled models",
-        "",
-        f"GReNIMJA models trained on CPU (2 cores) on dataset build `datasets/{build}` "
-        f"(`grenimja data build --out datasets/{build}`, seed {rep['config']['seed']}; rebuild it to reproduce: "
-        "the build is deterministic).",
-        "",
-        f"- Data: DoRothEA A-D + ENCODE ChIP-seq 2015 (hg19 sets): {c['positives']:,} positive and "
-        f"{c['negatives']:,} negative pairs, {c['tfs']} TFs with full-length proteins, "
-        f"{c['genes_in_pairs']:,} genes with an EPDnew hg38 primary promoter ({PROMOTERS[kind]}; no genome FASTA "
-        "was available offline for the paper's 1000 bp windows).",
-        "- Embeddings: `embeddings.npz`, skip-gram word2vec (gensim) of protein 4-mers (100-d) and DNA 5-mers "
-        "(50-d), window 10, 10 epochs, on all 656 human TF proteins and the 16,444 60 bp EPDnew cores; frozen "
-        "in the models (the 300 bp models read the same 5-mer vectors).",
-        "- `unknown.pt`: trained on the TF-disjoint `unknown` split (use it for TFs not in its training set); "
-        "`known.pt`: trained on the pair-level `known` split.",
-        "",
-    ]
+    rep = _build_report(datasets, build)
+    lines = ["# Bundled models", ""]
+    if rep is not None:
+        c = rep["counts"]
+        lines += [
+            f"GReNIMJA models trained on CPU (2 cores) on dataset build `datasets/{build}` "
+            f"(`grenimja data build --out datasets/{build}`, seed {rep['config']['seed']}; rebuild it to reproduce: "
+            "the build is deterministic).",
+            "",
+            f"- Data: DoRothEA A-D + ENCODE ChIP-seq 2015 (hg19 sets): {c['positives']:,} positive and "
+            f"{c['negatives']:,} negative pairs, {c['tfs']} TFs with full-length proteins, "
+            f"{c['genes_in_pairs']:,} genes with an EPDnew hg38 primary promoter ({PROMOTERS[kind]}; no genome FASTA "
+            "was available offline for the paper's 1000 bp windows).",
+            "- Embeddings: `embeddings.npz`, skip-gram word2vec (gensim) of protein 4-mers (100-d) and DNA 5-mers "
+            "(50-d), window 10, 10 epochs, on all 656 human TF proteins and the 16,444 60 bp EPDnew cores; frozen "
+            "in the models (the 300 bp models read the same 5-mer vectors).",
+            "- `unknown.pt`: trained on the TF-disjoint `unknown` split (use it for TFs not in its training set); "
+            "`known.pt`: trained on the pair-level `known` split.",
+            "",
+        ]
     for name in ("unknown", "known"):
-        mm = _model_meta(name)
+        mm = _model_meta(models, name)
         if mm is None:
             continue
         meta, cfg = mm
@@ -312,14 +334,14 @@ def main() -> None:
     ]
     for name in ("known", "unknown", "homology"):
         for proto, suffix in PROTOCOLS.items():
-            f = RES / f"eval_{name}{suffix}" / "metrics.json"
+            f = res / f"eval_{name}{suffix}" / "metrics.json"
             if f.is_file():
                 lines.append(
                     _metrics_line(f"GReNIMJA, {name} TFs, {proto} negatives", json.loads(f.read_text()))
                 )
     lines += [
-        "| GReNIMJA, known TFs (paper Table 1) | | 0.844 | 0.928 | 0.929 | 0.847 | 0.689 | | | |",
-        "| GReNIMJA, unknown TFs (paper Table 5) | | 0.685 | 0.698 | 0.694 | | | | | |",
+        _paper_line("GReNIMJA, known TFs (paper Table 1)", PAPER_TABLE1["GReNIMJA"]),
+        _paper_line("GReNIMJA, unknown TFs (paper Table 5)", PAPER_TABLE5["GReNIMJA"]),
         "",
         "The bundled models carry the homology-transfer term (section below), and these rows include it. "
         "Baselines on the same splits and both protocols: `results/README.md`. Degree-matched negatives: per "
@@ -328,15 +350,15 @@ def main() -> None:
         "",
         "Against the baselines refitted on the same build (`results/v1`), unknown split:",
         "",
-        *_target_verdict(RES / "v1" / "benchmark_unknown_degree_matched.json"),
-        *_paper_protocol_verdict(RES / "v1" / "benchmark_unknown.json"),
+        *_target_verdict(res / "v1" / "benchmark_unknown_degree_matched.json"),
+        *_paper_protocol_verdict(res / "v1" / "benchmark_unknown.json"),
     ]
-    if (RES / "v1" / "benchmark_known_degree_matched.json").is_file():
+    if (res / "v1" / "benchmark_known_degree_matched.json").is_file():
         lines += [
             "Known split:",
             "",
-            *_target_verdict(RES / "v1" / "benchmark_known_degree_matched.json", 0.75, KNOWN_SCOPE),
-            *_paper_protocol_verdict(RES / "v1" / "benchmark_known.json"),
+            *_target_verdict(res / "v1" / "benchmark_known_degree_matched.json", 0.75, KNOWN_SCOPE),
+            *_paper_protocol_verdict(res / "v1" / "benchmark_known.json"),
         ]
     spec_files = {
         "unknown.pt (bundled), unknown-split test TFs": "eval_unknown_degree_matched",
@@ -346,7 +368,7 @@ def main() -> None:
     spec = [
         (name, json.loads(f.read_text()))
         for name, d in spec_files.items()
-        if (f := RES / d / "specificity.json").is_file()
+        if (f := res / d / "specificity.json").is_file()
     ]
     if spec:
         lines += [
@@ -366,7 +388,7 @@ def main() -> None:
                 f"{d['interaction_share']:.3f} | {d['mean_spearman']:.3f} |"
             )
         lines.append("")
-    val = RES / "validation" / "summary.json"
+    val = res / "validation" / "summary.json"
     if val.is_file():
         lines += [
             "## Which model was bundled (validation only)",
@@ -383,9 +405,9 @@ def main() -> None:
                 f"{r['dm_auroc']:.3f} | {r['dm_per_tf_auroc']:.3f} |"
             )
         lines.append("")
-    lines += _transfer_section()
-    lines += _gpu_section()
-    bench = RES / "bench_model.json"
+    lines += _transfer_section(res)
+    lines += _gpu_section(res)
+    bench = res / "bench_model.json"
     if bench.is_file():
         b = json.loads(bench.read_text())
         g = f"grid{b['grid'][0]}x{b['grid'][1]}"
@@ -409,8 +431,11 @@ def main() -> None:
             "per-step overhead; 10x is out of reach for these grids without a fused kernel.",
             "",
         ]
-    (ROOT / "models" / "MODEL_CARD.md").write_text("\n".join(lines))
+    return "\n".join(lines)
 
+
+def results_readme(res: Path) -> str:
+    """``results/README.md`` as text: every benchmark table under both protocols, with the targets' verdicts."""
     out = [
         "# Results",
         "",
@@ -451,7 +476,7 @@ def main() -> None:
     for split, title in titles.items():
         parts = []
         for proto, suffix in PROTOCOLS.items():
-            f = RES / f"benchmark_{split}{suffix}.md"
+            f = res / f"benchmark_{split}{suffix}.md"
             if f.is_file():
                 parts += [f"### {proto} negatives", "", f.read_text()]
         if parts:
@@ -459,10 +484,10 @@ def main() -> None:
     for split, goal in (("unknown", 0.65), ("known", 0.75)):
         bundled = []
         for proto, suffix in PROTOCOLS.items():
-            f = RES / "v1" / f"benchmark_{split}{suffix}.md"
+            f = res / "v1" / f"benchmark_{split}{suffix}.md"
             if f.is_file():
                 bundled += [f"### {proto} negatives", "", f.read_text()]
-                typed = RES / "v1" / f"benchmark_{split}{suffix}_by_positive_type.md"
+                typed = res / "v1" / f"benchmark_{split}{suffix}_by_positive_type.md"
                 if typed.is_file():
                     bundled += [
                         f"By positive type ({proto} negatives, per-TF AUROC over TFs with >= 5 positives of the "
@@ -489,13 +514,13 @@ def main() -> None:
                 + ". Its test pairs differ from the 300 bp build's above only through the promoter set.",
                 "",
                 *_target_verdict(
-                    RES / "v1" / f"benchmark_{split}_degree_matched.json",
+                    res / "v1" / f"benchmark_{split}_degree_matched.json",
                     goal,
                     KNOWN_SCOPE if split == "known" else "",
                 ),
-                *_paper_protocol_verdict(RES / "v1" / f"benchmark_{split}.json"),
+                *_paper_protocol_verdict(res / "v1" / f"benchmark_{split}.json"),
             ] + bundled
-    out += _robustness_section()
+    out += _robustness_section(res)
     out += [
         "## Reading these tables",
         "",
@@ -512,8 +537,4 @@ def main() -> None:
         "GReNIMJA on the same TFs follows each. They cannot score unseen TFs, so they appear in the known split only.",
         "",
     ]
-    (RES / "README.md").write_text("\n".join(out))
-
-
-if __name__ == "__main__":
-    main()
+    return "\n".join(out)

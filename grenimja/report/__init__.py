@@ -1,0 +1,1 @@
+"""Reports written from measured outputs: the model card, the results README and the paper-vs-here table."""

@@ -1,0 +1,97 @@
+"""`grenimja report` and the Paper vs here page: every listed file exists, every row has a verdict."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from grenimja.report.paper import PAPER_TABLE5, REPRODUCED_WITHIN, ROWS, VERDICTS, paper_vs_here
+from tests.conftest import open_page, run_cli
+
+
+@pytest.fixture(scope="module")
+def tiny_results(tmp_path_factory, tiny_model_dir, small_dataset, tiny_robustness_known) -> Path:
+    """A results folder measured on the tiny build: an evaluation and a benchmark of the unknown split, and
+    Figure 2 of the known split."""
+    res = tmp_path_factory.mktemp("results")
+    model, emb = tiny_model_dir / "unknown.pt", tiny_model_dir / "embeddings.npz"
+    common = ("--model", model, "--embeddings", emb, "--dataset", small_dataset, "--split", "unknown")
+    run_cli("evaluate", *common, "--out", res / "eval_unknown")
+    run_cli("benchmark", *common, "--out", res, "--baselines", "prior", "--negatives", "both")
+    shutil.copytree(tiny_robustness_known, res / "interpret")
+    return res
+
+
+def test_report_on_a_tiny_build_writes_every_file_it_lists(tiny_results, tiny_model_dir, tmp_path):
+    models = tmp_path / "models"
+    models.mkdir()
+    (models / "unknown.pt").write_bytes((tiny_model_dir / "unknown.pt").read_bytes())
+    r = run_cli("report", "--out", tiny_results, "--models", models, "--datasets", tmp_path)
+    listed = [Path(p) for p in (tiny_results / "report_files.txt").read_text().split()]
+    assert f"{len(listed)} files written" in r.stdout
+    for p in listed:
+        assert p.is_file() and p.stat().st_size > 0, p
+    names = {p.name for p in listed}
+    expected = {"paper_vs_here.csv", "paper_vs_here.md", "paper_vs_here.png", "README.md", "MODEL_CARD.md"}
+    assert expected <= names
+    assert {"robustness_known.png", "curves.png"} <= names
+    table = pd.read_csv(tiny_results / "paper_vs_here.csv")
+    assert len(table) == len(ROWS) and table["verdict"].isin(VERDICTS).all()
+    assert table["item"].str.startswith("Table 1").sum() == 2 and (table["item"] == "Table 4").sum() == 1
+    measured = table.set_index("item")
+    # the rows whose outputs the tiny build has are measured, the others say which command makes them
+    t5 = measured.loc["Table 5: unknown TFs, GReNIMJA pooled over test pairs"]
+    ours = json.loads((tiny_results / "eval_unknown" / "metrics.json").read_text())["pooled"]
+    assert t5["verdict"] != "not measured" and f"AUROC {ours['auroc']:.3f}" in t5["here"]
+    assert "degree-matched negatives: per-TF AUROC" in t5["here"]
+    assert measured.loc["Table 5: unknown TFs, GReNIMJA above the baselines (pooled AUROC)", "verdict"] in (
+        "reproduced",
+        "not reproduced",
+    )
+    assert (
+        measured.loc["Figure 2: per-TF accuracy by training pairs (known TFs)", "verdict"] != "not measured"
+    )
+    t1 = measured.loc["Table 1: known TFs, GReNIMJA pooled over test pairs"]
+    assert t1["verdict"] == "not measured" and "grenimja evaluate --split known" in t1["why"]
+    md = (tiny_results / "paper_vs_here.md").read_text()
+    assert md.count("\n| ") == len(ROWS) + 1  # header + one line per row
+
+
+def test_every_row_without_outputs_says_which_command_makes_them(tmp_path):
+    table = paper_vs_here(tmp_path)
+    assert set(table["verdict"]) <= {"not measured", "not compared"}
+    missing = table[table["verdict"] == "not measured"]
+    assert len(missing) >= 8
+    assert missing["why"].str.startswith("run `grenimja ").all()
+
+
+@pytest.mark.parametrize(
+    "gap, verdict", [(0.0, "reproduced"), (REPRODUCED_WITHIN / 2, "reproduced"), (-0.1, "not reproduced")]
+)
+def test_pooled_verdict_follows_the_gap_to_the_paper_auroc(tmp_path, gap, verdict):
+    paper = PAPER_TABLE5["GReNIMJA"]
+    pooled = {"accuracy": 0.6, "auroc": paper["auroc"] + gap, "aupr": 0.6, "n": 100}
+    (tmp_path / "eval_unknown").mkdir()
+    (tmp_path / "eval_unknown" / "metrics.json").write_text(json.dumps({"pooled": pooled, "n_tfs": 3}))
+    row = (
+        paper_vs_here(tmp_path).set_index("item").loc["Table 5: unknown TFs, GReNIMJA pooled over test pairs"]
+    )
+    assert row["verdict"] == verdict
+    assert f"AUROC {pooled['auroc']:.3f}" in row["here"]
+
+
+def test_paper_vs_here_page_gives_every_row_a_verdict():
+    at = open_page("pages/paper.py")
+    table = at.dataframe[0].value
+    assert len(table) == len(ROWS)
+    assert table["verdict"].isin(VERDICTS).all() and table["why"].str.len().gt(0).all()
+    assert sum(int(m.value) for m in at.metric) == len(ROWS)
+    assert len(at.expander) == len(ROWS)
+    # narrowing the verdicts narrows the table
+    at.multiselect[0].set_value(["reproduced"]).run()
+    shown = at.dataframe[0].value
+    assert (shown["verdict"] == "reproduced").all() and len(shown) < len(ROWS)
