@@ -359,7 +359,7 @@ def cmd_interpret(a) -> int:
         for seen, g in pt.groupby("seen_in_training"):
             print(
                 f"{'training' if seen else 'unseen'} TFs: {len(g)}, mean homologous fraction of {a.k} latent "
-                f"neighbours {g['homologous_fraction'].mean():.3f}"
+                f"neighbours {g['homologous_fraction'].mean():.3f} (random TFs: {g['background_fraction'].mean():.3f})"
             )
         if counts is not None and pt["seen_in_training"].sum() > 2:
             tr = pt[pt["seen_in_training"]]

@@ -95,6 +95,9 @@ def test_blast_flags_homologous_latent_neighbours(data_dir):
     row = nb[nb.tf == "FOXA1"].iloc[0]
     assert row["neighbour"] == "FOXA2" and row["homologous"]
     assert not nb[nb.tf == "MAX"].iloc[0]["homologous"]
+    # background: of FOXA1's 3 other TFs only FOXA2 is a homolog; MAX has none among them
+    assert row["background"] == pytest.approx(1 / 3)
+    assert nb[nb.tf == "MAX"].iloc[0]["background"] == 0
 
 
 def test_meme_protein_database_is_read(tmp_path):

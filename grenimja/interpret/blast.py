@@ -83,7 +83,8 @@ def neighbour_homology(
 ) -> pd.DataFrame:
     """For each TF, its k latent neighbours, their BLAST identity and whether they are homologous.
 
-    Returns one row per (tf, neighbour): tf, neighbour, rank, pident (0 when no hit), homologous.
+    Returns one row per (tf, neighbour): tf, neighbour, rank, pident (0 when no hit), homologous, and
+    background: the fraction of all other TFs homologous to ``tf`` (what k random neighbours would give).
     """
     nb = latent_neighbours(vecs, k)
     hits = blast_identity(dict(zip(names, seqs, strict=True)), dict(zip(names, seqs, strict=True)), evalue)
@@ -93,9 +94,20 @@ def neighbour_homology(
             hits.get("query", []), hits.get("subject", []), hits.get("pident", []), strict=True
         )
     }
+    hits_of = pd.Series([q for q, s in ident if q != s], dtype=object).value_counts()
     rows = []
     for i, name in enumerate(names):
+        bg = float(hits_of.get(name, 0)) / max(len(names) - 1, 1)
         for r, j in enumerate(nb[i]):
             p = ident.get((name, names[j]), 0.0)
-            rows.append({"tf": name, "neighbour": names[j], "rank": r + 1, "pident": p, "homologous": p > 0})
+            rows.append(
+                {
+                    "tf": name,
+                    "neighbour": names[j],
+                    "rank": r + 1,
+                    "pident": p,
+                    "homologous": p > 0,
+                    "background": bg,
+                }
+            )
     return pd.DataFrame(rows)

@@ -62,7 +62,11 @@ def homology_vs_training(bundle, k: int = 5, n_genes: int = 30, train_pairs: pd.
     names, vecs = tf_latent_space(bundle, n_genes)
     seqs = bundle.catalogue.tfs["protein"].tolist()
     nb = neighbour_homology(names, seqs, vecs, k)
-    frac = nb.groupby("tf")["homologous"].mean().rename("homologous_fraction").reset_index()
+    frac = (
+        nb.groupby("tf")
+        .agg(homologous_fraction=("homologous", "mean"), background_fraction=("background", "first"))
+        .reset_index()
+    )
     counts = train_pairs if train_pairs is not None else pd.Series(dtype=float)
     frac["training_pairs"] = frac["tf"].map(counts).fillna(0).astype(int)
     frac["seen_in_training"] = frac["tf"].isin(set(bundle.training_tfs))
