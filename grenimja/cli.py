@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -86,26 +87,61 @@ def cmd_embed_train(a) -> int:
     return 0
 
 
+def _model_config(ds, emb, paper_sizes: bool = False):
+    """The paper's network (``paper_sizes``) or the CPU preset, fitted to the build's promoter length and
+    the embeddings' k-mer sizes and widths."""
+    from grenimja.model.network import ModelConfig, cpu_config
+
+    dims = dict(
+        promoter_len=int(ds.genes["promoter"].str.len().max()),
+        protein_k=emb.protein_vocab.k,
+        dna_k=emb.dna_vocab.k,
+        protein_dim=emb.protein_vectors.shape[1],
+        dna_dim=emb.dna_vectors.shape[1],
+    )
+    return ModelConfig(**dims) if paper_sizes else cpu_config(**dims)
+
+
+def cmd_tune(a) -> int:
+    import torch
+
+    from grenimja.dataset import load_dataset
+    from grenimja.embedding import Embeddings
+    from grenimja.tune import run_tuning
+
+    if a.threads:
+        torch.set_num_threads(a.threads)
+    ds = load_dataset(a.dataset)
+    emb = Embeddings.load(a.embeddings)
+    summary = run_tuning(
+        ds,
+        emb,
+        _model_config(ds, emb),
+        a.study,
+        a.out,
+        a.trials,
+        a.split,
+        a.epochs,
+        a.pairs_per_epoch,
+        a.valid_pairs,
+        a.seed,
+    )
+    print(json.dumps(summary, indent=1))
+    return 0
+
+
 def cmd_train(a) -> int:
     import torch
 
     from grenimja.dataset import load_dataset
     from grenimja.embedding import Embeddings, onehot_embeddings
-    from grenimja.model.network import ModelConfig, cpu_config
     from grenimja.train import TrainConfig, train
 
     if a.threads:
         torch.set_num_threads(a.threads)
     ds = load_dataset(a.dataset)
     emb = onehot_embeddings() if a.onehot else Embeddings.load(a.embeddings)
-    plen = int(ds.genes["promoter"].str.len().max())
-    dims = dict(
-        protein_k=emb.protein_vocab.k,
-        dna_k=emb.dna_vocab.k,
-        protein_dim=emb.protein_vectors.shape[1],
-        dna_dim=emb.dna_vectors.shape[1],
-    )
-    mcfg = ModelConfig(promoter_len=plen, **dims) if a.paper_sizes else cpu_config(promoter_len=plen, **dims)
+    mcfg = _model_config(ds, emb, a.paper_sizes)
     tcfg = TrainConfig(
         split=a.split,
         epochs=a.epochs,
@@ -115,9 +151,11 @@ def cmd_train(a) -> int:
         patience=a.patience,
         seed=a.seed,
         device=a.device,
+        bf16=a.bf16,
     )
     res = train(ds, emb, mcfg, tcfg, a.out, resume=a.resume)
-    print(json.dumps(res["history"][-1] if res["history"] else {}, indent=1))
+    if os.environ.get("RANK", "0") == "0":  # under torchrun, one summary rather than one per process
+        print(json.dumps(res["history"][-1] if res["history"] else {}, indent=1))
     return 0
 
 
@@ -476,6 +514,23 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--seed", type=int, default=0)
     e.set_defaults(func=cmd_embed_train)
 
+    tu = sub.add_parser(
+        "tune", help="Optuna TPE over network sizes and learning rate; study in SQLite, MDI importance"
+    )
+    tu.add_argument("--dataset", required=True)
+    tu.add_argument("--embeddings", default=str(DEFAULT_MODEL_DIR / "embeddings.npz"))
+    tu.add_argument("--split", choices=["known", "unknown", "homology"], default="unknown")
+    tu.add_argument(
+        "--study", default="results/tuning/study.db", help="SQLite file; an existing study continues"
+    )
+    tu.add_argument("--out", default="results/tuning", help="trials.csv, importance.*, summary.json")
+    tu.add_argument("--trials", type=int, default=20, help="trials to run in this call")
+    tu.add_argument("--epochs", type=int, default=1)
+    tu.add_argument("--pairs-per-epoch", type=int, default=3000)
+    tu.add_argument("--valid-pairs", type=int, default=2000)
+    tu.add_argument("--seed", type=int, default=0)
+    tu.add_argument("--threads", type=int, default=0)
+    tu.set_defaults(func=cmd_tune)
     t = sub.add_parser("train", help="train GReNIMJA on one split")
     t.add_argument("--dataset", required=True)
     t.add_argument("--embeddings", default=str(DEFAULT_MODEL_DIR / "embeddings.npz"))
@@ -488,7 +543,10 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--lr", type=float, default=1e-3)
     t.add_argument("--patience", type=int, default=3)
     t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--device", default="cpu")
+    t.add_argument("--device", default="cpu", help="cpu or cuda; several processes: start it with torchrun")
+    t.add_argument(
+        "--bf16", action="store_true", help="bfloat16 autocast of the forward pass (GPU; slower on most CPUs)"
+    )
     t.add_argument("--threads", type=int, default=0)
     t.add_argument(
         "--paper-sizes", action="store_true", help="paper's channel widths (GPU) instead of the CPU preset"

@@ -25,7 +25,8 @@ def _atomic_save(obj, path: Path) -> None:
 
 
 def model_payload(model: GReNIMJA, emb: Embeddings, meta: dict | None = None) -> dict:
-    state = {k: v for k, v in model.state_dict().items() if not k.endswith("embed.weight")}
+    # CPU copies: a file written during GPU training loads anywhere, and the model stays where it is
+    state = {k: v.detach().cpu() for k, v in model.state_dict().items() if not k.endswith("embed.weight")}
     extra = {} if model.transfer is None else {"transfer": model.transfer.to_payload()}
     if model.calibration is not None:
         extra["calibration"] = model.calibration.to_payload()

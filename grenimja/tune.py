@@ -1,0 +1,204 @@
+"""``grenimja tune``: Optuna TPE search over the network's sizes and the learning rate, as in the paper.
+
+Each trial trains a network (:func:`grenimja.train.train`) and is scored by its best validation BCE; its
+degree-matched validation per-TF AUROC is recorded beside it. The study lives in SQLite, so a second call
+with the same ``--study`` continues it. Parameter importance is Optuna's mean decrease in impurity (a
+random forest over the finished trials), written as a table and a figure.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from grenimja.dataset import Dataset
+from grenimja.embedding import Embeddings
+from grenimja.model.network import ModelConfig, cpu_config
+
+# name -> (kind, choices or (low, high[, step]))
+SPACE: dict[str, tuple] = {
+    "protein_channels": ("cat", (32, 64, 128, 256)),
+    "dna_channels": ("cat", (32, 64, 128, 256)),
+    "protein_kernel": ("int", (10, 40, 5)),
+    "dna_kernel": ("int", (6, 24, 3)),
+    "protein_stride": ("int", (1, 6)),
+    "dna_stride": ("int", (1, 6)),
+    "pool": ("int", (2, 16)),
+    "common": ("cat", (32, 64, 128)),
+    "hidden": ("cat", (32, 64, 128)),  # the 2D LSTM's width
+    "dropout": ("float", (0.0, 0.5)),
+    "lr": ("log", (1e-4, 3e-3)),
+}
+
+
+def suggest(trial) -> dict:
+    """One point of :data:`SPACE` drawn by ``trial`` (an ``optuna.Trial``)."""
+    out = {}
+    for name, (kind, arg) in SPACE.items():
+        if kind == "cat":
+            out[name] = trial.suggest_categorical(name, list(arg))
+        elif kind == "int":
+            out[name] = trial.suggest_int(name, arg[0], arg[1], step=arg[2] if len(arg) > 2 else 1)
+        elif kind == "float":
+            out[name] = trial.suggest_float(name, *arg)
+        else:
+            out[name] = trial.suggest_float(name, *arg, log=True)
+    return out
+
+
+def _config(params: dict, base: ModelConfig) -> ModelConfig:
+    sizes = {k: v for k, v in params.items() if k != "lr"}
+    return cpu_config(**{**base.to_dict(), **sizes})
+
+
+def run_tuning(
+    ds: Dataset,
+    emb: Embeddings,
+    base: ModelConfig,
+    study_path: str | Path,
+    out: str | Path,
+    n_trials: int,
+    split: str = "unknown",
+    epochs: int = 1,
+    pairs_per_epoch: int = 3000,
+    valid_pairs: int = 2000,
+    seed: int = 0,
+    progress: bool = True,
+) -> dict:
+    """Run ``n_trials`` more trials of the study in ``study_path`` (created if absent); write the reports.
+
+    Parameters
+    ----------
+    base : the network the trials vary (lengths and k-mer sizes are kept from it).
+    out : folder for ``trials.csv``, ``importance.csv``, ``importance.html``, ``importance.png`` and
+        ``summary.json`` (best trial, wall seconds of this call, trials run).
+
+    Returns
+    -------
+    The summary dict.
+    """
+    import optuna
+
+    from grenimja.evaluate import score_split
+    from grenimja.metrics import auroc_summary
+    from grenimja.model.io import load_model
+    from grenimja.train import TrainConfig, train
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    study_path = Path(study_path)
+    study_path.parent.mkdir(parents=True, exist_ok=True)
+    if not progress:
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(
+        study_name="grenimja",
+        storage=f"sqlite:///{study_path.resolve()}",
+        direction="minimize",
+        sampler=optuna.samplers.TPESampler(seed=seed + len(_finished(study_path))),
+        load_if_exists=True,
+    )
+
+    def objective(trial) -> float:
+        params = suggest(trial)
+        run = out / "trials" / f"trial_{trial.number}"
+        tcfg = TrainConfig(
+            split=split,
+            epochs=epochs,
+            pairs_per_epoch=pairs_per_epoch,
+            valid_pairs=valid_pairs,
+            lr=params["lr"],
+            seed=seed,
+            patience=epochs,
+        )
+        try:
+            res = train(ds, emb, _config(params, base), tcfg, run, progress=False)
+            model, _ = load_model(run / "best.pt", emb)
+            scored = score_split(model, emb, ds, split, "valid", "degree-matched")
+            _, dm = auroc_summary(
+                scored["tf"].to_numpy(), scored["label"].to_numpy(), scored["score"].to_numpy()
+            )
+        finally:
+            shutil.rmtree(run, ignore_errors=True)  # weights of every trial would fill the disk
+        trial.set_user_attr("dm_valid_per_tf_auroc", dm)
+        trial.set_user_attr("valid_auroc", res["history"][-1]["valid_auroc"])
+        if progress:
+            print(
+                f"trial {trial.number}: valid BCE {res['best_valid_loss']:.4f}, degree-matched per-TF AUROC "
+                f"{dm:.3f}",
+                flush=True,
+            )
+        return res["best_valid_loss"]
+
+    t0 = time.time()
+    study.optimize(objective, n_trials=n_trials)
+    wall = time.time() - t0
+    return write_tuning_report(study, out, wall, n_trials)
+
+
+def _finished(study_path: Path) -> list:
+    """Finished trials already stored (none when the file does not exist yet)."""
+    if not study_path.is_file():
+        return []
+    import optuna
+
+    try:
+        s = optuna.load_study(study_name="grenimja", storage=f"sqlite:///{study_path.resolve()}")
+    except KeyError:
+        return []
+    return [t for t in s.trials if t.state == optuna.trial.TrialState.COMPLETE]
+
+
+def write_tuning_report(study, out: Path, wall_seconds: float, n_new: int) -> dict:
+    """Trials table, MDI importance (CSV, HTML, PNG) and ``summary.json`` for ``study``."""
+    import optuna
+
+    trials = study.trials_dataframe(attrs=("number", "value", "params", "user_attrs", "state", "duration"))
+    trials["duration"] = trials["duration"].dt.total_seconds()
+    trials = trials.rename(columns={"value": "valid_bce", "duration": "seconds"})
+    trials.to_csv(out / "trials.csv", index=False)
+    done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    summary = {
+        "trials_total": len(study.trials),
+        "trials_complete": len(done),
+        "trials_this_call": n_new,
+        "wall_seconds_this_call": round(wall_seconds, 1),
+    }
+    if done:
+        best = study.best_trial
+        summary["best"] = {
+            "number": best.number,
+            "valid_bce": best.value,
+            "dm_valid_per_tf_auroc": best.user_attrs.get("dm_valid_per_tf_auroc"),
+            "params": best.params,
+        }
+    if len(done) >= 2:
+        ev = optuna.importance.MeanDecreaseImpurityImportanceEvaluator(seed=0)
+        imp = optuna.importance.get_param_importances(study, evaluator=ev)
+        table = pd.DataFrame({"parameter": list(imp), "importance": list(imp.values())})
+        table.to_csv(out / "importance.csv", index=False)
+        fig = optuna.visualization.plot_param_importances(study, evaluator=ev)
+        fig.write_html(out / "importance.html", include_plotlyjs="cdn")
+        _importance_png(table, out / "importance.png", len(done))
+        summary["importance"] = dict(zip(table["parameter"], table["importance"].round(4), strict=True))
+    (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+    return summary
+
+
+def _importance_png(table: pd.DataFrame, path: Path, n_trials: int) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    t = table.iloc[::-1]
+    fig, ax = plt.subplots(figsize=(6, 0.35 * len(t) + 1.2))
+    ax.barh(t["parameter"], t["importance"], color="#1f77b4")
+    ax.set_xlabel("importance (mean decrease in impurity)")
+    ax.set_title(f"Hyperparameter importance for validation BCE ({n_trials} trials)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
