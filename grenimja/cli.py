@@ -149,6 +149,7 @@ def cmd_train(a) -> int:
         batch_size=a.batch_size,
         lr=a.lr,
         patience=a.patience,
+        valid_pairs=a.valid_pairs,
         seed=a.seed,
         device=a.device,
         bf16=a.bf16,
@@ -194,12 +195,34 @@ def cmd_evaluate(a) -> int:
     return 0
 
 
+def _read_fasta_file(path: str, what: str) -> str:
+    """The text of a FASTA file given on the command line, or an error naming it and what is wrong."""
+    from grenimja.errors import SequenceError
+
+    p = Path(path)
+    if not p.is_file():
+        raise SequenceError(f"{what} {path}: no such file")
+    try:
+        return p.read_text()
+    except UnicodeDecodeError as exc:
+        raise SequenceError(
+            f"{what} {path}: not a text file (byte {exc.start} is not UTF-8); expected FASTA"
+        ) from None
+
+
 def cmd_predict(a) -> int:
     from grenimja.explorer import load_bundle, predict_fasta
 
+    tf_text = _read_fasta_file(a.tf, "TF FASTA")
+    prom_text = _read_fasta_file(a.promoters, "promoter FASTA")
     bundle = load_bundle(a.model_dir, a.model, a.data_dir)
     table, problems, notes = predict_fasta(
-        bundle, Path(a.tf).read_text(), Path(a.promoters).read_text(), windows=a.windows, step=a.step
+        bundle,
+        tf_text,
+        prom_text,
+        windows=a.windows,
+        step=a.step,
+        labels=(f"TF FASTA {a.tf}", f"promoter FASTA {a.promoters}"),
     )
     for p in problems:
         print(f"skipped: {p}", file=sys.stderr)
@@ -236,7 +259,7 @@ def cmd_scan(a) -> int:
     from grenimja.explorer import load_bundle, scan_sequence
     from grenimja.fasta import validate_records
 
-    records, problems = validate_records(Path(a.tf).read_text(), "protein", a.tf)
+    records, problems = validate_records(_read_fasta_file(a.tf, "TF FASTA"), "protein", f"TF FASTA {a.tf}")
     for p in problems:
         print(f"skipped: {p}", file=sys.stderr)
     for r in records:
@@ -542,6 +565,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--batch-size", type=int, default=64)
     t.add_argument("--lr", type=float, default=1e-3)
     t.add_argument("--patience", type=int, default=3)
+    t.add_argument("--valid-pairs", type=int, default=20_000, help="validation pairs scored after each epoch")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--device", default="cpu", help="cpu or cuda; several processes: start it with torchrun")
     t.add_argument(

@@ -353,7 +353,12 @@ def promoter_windows(promoters: list[Record], length: int, step: int) -> tuple[l
 
 
 def predict_fasta(
-    bundle: Bundle, tf_text: str, promoter_text: str, windows: str = "end", step: int = 50
+    bundle: Bundle,
+    tf_text: str,
+    promoter_text: str,
+    windows: str = "end",
+    step: int = 50,
+    labels: tuple[str, str] = ("TF FASTA", "promoter FASTA"),
 ) -> tuple[pd.DataFrame, list[str], list[str]]:
     """Score FASTA texts; returns (table, problems, notes). Bad records are reported and skipped.
 
@@ -361,11 +366,12 @@ def predict_fasta(
     ``promoter_len`` bp (the model's window ends there, as the EPDnew windows do); ``"all"`` every window
     of that length, ``step`` bp apart, one row each; ``"max"`` the same windows, keeping per TF and
     promoter the one with the highest probability. Both add window_start / window_end columns.
+    ``labels`` name the two inputs in problems (e.g. their file names).
     """
     if windows not in WINDOW_MODES:
         raise ValueError(f"windows must be one of {WINDOW_MODES}, not {windows!r}")
-    tfs, p1 = validate_records(tf_text, "protein", "TF FASTA")
-    proms, p2 = validate_records(promoter_text, "dna", "promoter FASTA", min_len=bundle.min_promoter_bp)
+    tfs, p1 = validate_records(tf_text, "protein", labels[0])
+    proms, p2 = validate_records(promoter_text, "dna", labels[1], min_len=bundle.min_promoter_bp)
     problems = p1 + p2
     notes = [r.note for r in tfs + proms if r.note]
     if windows == "end":

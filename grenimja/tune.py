@@ -185,7 +185,54 @@ def write_tuning_report(study, out: Path, wall_seconds: float, n_new: int) -> di
         _importance_png(table, out / "importance.png", len(done))
         summary["importance"] = dict(zip(table["parameter"], table["importance"].round(4), strict=True))
     (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+    (out / "README.md").write_text(_markdown(summary, trials))
     return summary
+
+
+def _markdown(summary: dict, trials: pd.DataFrame) -> str:
+    """A readable page of the study: what was run, the best trial, importance, every trial."""
+    lines = [
+        "# Hyperparameter search (`grenimja tune`)",
+        "",
+        f"{summary['trials_complete']} of {summary['trials_total']} trials complete; the last call ran "
+        f"{summary['trials_this_call']} in {summary['wall_seconds_this_call']:,.0f} s. Objective: best "
+        "validation BCE (lower is better); beside it the degree-matched validation per-TF AUROC. Files: "
+        "`trials.csv`, `importance.csv` / `.html` / `.png`, `summary.json`.",
+        "",
+    ]
+    if "best" in summary:
+        b = summary["best"]
+        lines += [
+            f"Best trial {b['number']}: validation BCE {b['valid_bce']:.4f}, degree-matched per-TF AUROC "
+            f"{b['dm_valid_per_tf_auroc']:.3f}.",
+            "",
+            "| parameter | best value |",
+            "|---|---|",
+            *(
+                f"| {k} | {v:.4g} |" if isinstance(v, float) else f"| {k} | {v} |"
+                for k, v in b["params"].items()
+            ),
+            "",
+        ]
+    if "importance" in summary:
+        lines += [
+            "Importance (mean decrease in impurity of a random forest over the trials, Optuna):",
+            "",
+            "| parameter | importance |",
+            "|---|---|",
+            *(f"| {k} | {v:.3f} |" for k, v in summary["importance"].items()),
+            "",
+        ]
+    cols = [
+        c
+        for c in ("number", "valid_bce", "user_attrs_dm_valid_per_tf_auroc", "seconds", "state")
+        if c in trials
+    ]
+    t = trials[cols].rename(columns={"user_attrs_dm_valid_per_tf_auroc": "dm_valid_per_tf_auroc"})
+    lines += ["| " + " | ".join(t.columns) + " |", "|" + "---|" * len(t.columns)]
+    for r in t.itertuples(index=False):
+        lines.append("| " + " | ".join(f"{v:.4f}" if isinstance(v, float) else str(v) for v in r) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def _importance_png(table: pd.DataFrame, path: Path, n_trials: int) -> None:

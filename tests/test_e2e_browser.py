@@ -179,3 +179,28 @@ def test_upload_example_fasta_and_read_probabilities_in_chromium(server):
         _shot(page, "paper.png")
         browser.close()
     _report_times(times)
+
+
+def test_five_concurrent_sessions_all_answer_in_chromium(server):
+    """Five browser tabs (five Streamlit sessions of one server, sharing its cached model) predict at once."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        pages = [browser.new_page(viewport={"width": 1200, "height": 900}) for _ in range(5)]
+        for page in pages:
+            page.goto(f"{server}/predict", timeout=120_000)
+            inputs = page.locator("input[type=file]")
+            inputs.first.wait_for(state="attached", timeout=120_000)
+            inputs.nth(0).set_input_files(str(REPO / "assets" / "example_tf.fa"))
+            inputs.nth(1).set_input_files(str(REPO / "assets" / "example_promoters.fa"))
+            page.get_by_text("example_promoters.fa").first.wait_for(timeout=60_000)
+            _settle(page)
+        for page in pages:  # all five runs in flight together
+            page.get_by_role("button", name="Predict", exact=True).click()
+        for page in pages:
+            page.get_by_text("Scored 12 pair(s)").wait_for(timeout=180_000)
+            page.get_by_role("button", name="Download CSV").wait_for(timeout=180_000)
+            _settle(page)
+            assert "MAX: novel TF" in page.inner_text("body").replace("*", "")
+        browser.close()
