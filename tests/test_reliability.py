@@ -145,7 +145,7 @@ def test_a_corrupt_data_file_is_named_and_an_existing_dataset_is_left_as_it_was(
     tmp_path, data_dir, small_dataset
 ):
     root = _mirror(data_dir, tmp_path / "data")
-    rel = "dorothea/entire_database.rda"  
+    rel = "dorothea/entire_database.rda"  # the first file the build reads
     f = root / rel
     data = bytearray(f.read_bytes())
     f.unlink()

@@ -16,7 +16,7 @@ def test_a_second_call_continues_the_study_and_importance_names_every_parameter(
 ):
     ds = load_dataset(small_dataset)
     base = _model_config(ds, small_embeddings)
-    kw = dict(epochs=1, pairs_per_epoch=128, valid_pairs=128, progress=False)
+    kw = dict(epochs=1, pairs_per_epoch=128, valid_pairs=128, progress=False, max_cells=10**9)
     study, out = tmp_path / "study.db", tmp_path / "tuning"
     first = run_tuning(ds, small_embeddings, base, study, out, 2, **kw)
     assert first["trials_total"] == 2 and study.is_file()
@@ -36,3 +36,8 @@ def test_a_second_call_continues_the_study_and_importance_names_every_parameter(
     assert summary["best"]["valid_bce"] == trials["valid_bce"].min()
     assert set(summary["best"]["params"]) == set(SPACE)
     assert not (out / "trials").exists() or not any((out / "trials").iterdir())  # trial weights removed
+    # a grid over the cell limit is pruned before any training
+    third = run_tuning(ds, small_embeddings, base, study, out, 1, **{**kw, "max_cells": 1})
+    assert third["trials_total"] == 4 and third["trials_complete"] == 3
+    last = pd.read_csv(out / "trials.csv").iloc[-1]
+    assert last["state"] == "PRUNED" and last["user_attrs_grid_cells"] > 1
