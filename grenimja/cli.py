@@ -357,6 +357,25 @@ def _add_negatives(p: argparse.ArgumentParser, allow_both: bool) -> None:
     )
 
 
+def cmd_network(a) -> int:
+    from grenimja.explorer import load_bundle
+    from grenimja.predicted_network import dask_runner, score_network
+
+    bundle = load_bundle(a.model_dir, a.model, a.data_dir)
+    if bundle.catalogue is None:
+        raise GrenimjaError(f"whole-network scoring needs the catalogue: {bundle.catalogue_error}")
+    names = bundle.catalogue.tfs["tf"].tolist()
+    tfs = names if a.tfs == "all" else [t.strip() for t in a.tfs.split(",") if t.strip()]
+    unknown = [t for t in tfs if t not in set(names)]
+    if unknown:
+        raise GrenimjaError(f"--tfs: not in the TF catalogue: {', '.join(unknown[:10])}")
+    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
+    runner = dask_runner(a.model_dir, a.model, a.data_dir, a.dask_scheduler) if a.engine == "dask" else None
+    res = score_network(bundle, tfs, a.out, a.chunk_tfs, run_chunks=runner)
+    print(json.dumps(res, indent=1))
+    return 0
+
+
 def cmd_report(a) -> int:
     from grenimja.report.write import MANIFEST, write_report
 
@@ -704,6 +723,23 @@ def build_parser() -> argparse.ArgumentParser:
     it.add_argument("--n-tfs", type=int, default=40, help="adjacency: held-out TFs")
     it.add_argument("--n-genes", type=int, default=200, help="adjacency: genes, half CpG promoters")
     it.set_defaults(func=cmd_interpret)
+    nw = sub.add_parser(
+        "network", help="score TFs x every catalogue promoter into one Parquet file (chunked, resumable)"
+    )
+    nw.add_argument("--tfs", default="all", help="'all' catalogue TFs or a comma list of TF symbols")
+    nw.add_argument("--out", required=True, help="Parquet file; OUT.parts/ holds the chunks until all exist")
+    nw.add_argument("--chunk-tfs", type=int, default=16, help="TFs per part file")
+    nw.add_argument("--model", default="unknown")
+    nw.add_argument("--model-dir", default=str(DEFAULT_MODEL_DIR))
+    _add_data_dir(nw)
+    nw.add_argument(
+        "--engine",
+        choices=["local", "dask"],
+        default="local",
+        help="local: this process; dask: each chunk a Dask task (pip install 'grenimja[dask]')",
+    )
+    nw.add_argument("--dask-scheduler", default=None, help="address of a dask.distributed scheduler")
+    nw.set_defaults(func=cmd_network)
     rp = sub.add_parser(
         "report",
         help="regenerate the model card, results README, paper-vs-here table and figures from measured outputs",

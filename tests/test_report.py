@@ -14,14 +14,31 @@ from tests.conftest import open_page, run_cli
 
 
 @pytest.fixture(scope="module")
-def tiny_results(tmp_path_factory, tiny_model_dir, small_dataset, tiny_robustness_known) -> Path:
+def tiny_results(
+    tmp_path_factory, tiny_model_dir, small_dataset, small_embeddings, tiny_robustness_known
+) -> Path:
     """A results folder measured on the tiny build: an evaluation and a benchmark of the unknown split, and
     Figure 2 of the known split."""
+    from grenimja.baselines.simple import GeneDegreePrior
+    from grenimja.benchmark import run_benchmarks, write_benchmark
+    from grenimja.dataset import load_dataset
+    from grenimja.evaluate import evaluate_model, score_split
+    from grenimja.model.io import load_model
+
     res = tmp_path_factory.mktemp("results")
     model, emb = tiny_model_dir / "unknown.pt", tiny_model_dir / "embeddings.npz"
-    common = ("--model", model, "--embeddings", emb, "--dataset", small_dataset, "--split", "unknown")
-    run_cli("evaluate", *common, "--out", res / "eval_unknown")
-    run_cli("benchmark", *common, "--out", res, "--baselines", "prior", "--negatives", "both")
+    evaluate_model(model, emb, small_dataset, "unknown", "test", res / "eval_unknown")
+    ds = load_dataset(small_dataset)
+    net, _ = load_model(model, small_embeddings)
+    protocols = ("paper", "degree-matched")
+    scores = {
+        p: score_split(net, small_embeddings, ds, "unknown", "test", p)["score"].to_numpy() for p in protocols
+    }
+    tables = run_benchmarks(
+        ds, "unknown", small_embeddings, scores, [GeneDegreePrior()], protocols, progress=False
+    )
+    for p, df in tables.items():
+        write_benchmark(df, "unknown", res, p)
     shutil.copytree(tiny_robustness_known, res / "interpret")
     return res
 
