@@ -1,5 +1,6 @@
 """Genome scan: one TF against every catalogue promoter."""
 
+import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -117,23 +118,22 @@ if last is not None:
     for note in model_notes(b):
         st.caption(note)
     ui.download(res, f"grenimja_scan_{name}.csv", "Download all scores (CSV)")
+    # binned here: 50 bars travel to the browser instead of 16k raw scores (a faster redraw)
+    edges = np.linspace(0.0, 1.0, 51)
     fig = go.Figure()
-    fig.add_histogram(
-        x=res.loc[~res.known_target, "probability"],
-        name="other genes",
-        marker_color="#9e9e9e",  # grey vs orange: the two classes must not read as one colour
-        opacity=0.6,
-        histnorm="probability density",
-        nbinsx=50,
-    )
+    groups = [("other genes", ~res.known_target, "#9e9e9e")]  # grey vs orange: two classes, two colours
     if known:
-        fig.add_histogram(
-            x=res.loc[res.known_target, "probability"],
-            name="DoRothEA A-D targets",
-            marker_color="#e66100",
+        groups.append(("DoRothEA A-D targets", res.known_target, "#e66100"))
+    for label, mask, colour in groups:
+        counts, _ = np.histogram(res.loc[mask, "probability"], bins=edges)
+        density = counts / max(counts.sum(), 1) / np.diff(edges)
+        fig.add_bar(
+            x=(edges[:-1] + edges[1:]) / 2,
+            y=density,
+            width=np.diff(edges),
+            name=label,
+            marker_color=colour,
             opacity=0.6,
-            histnorm="probability density",
-            nbinsx=50,
         )
     fig.update_layout(barmode="overlay", xaxis_title="P(regulates)", yaxis_title="density", height=350)
     st.plotly_chart(fig)

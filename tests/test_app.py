@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -122,6 +125,13 @@ def test_predict_page_catalogue_pick():
     assert any(c.value.startswith("known interaction: the regulatory databases") for c in at.caption)
 
 
+def _plotly_array(v) -> np.ndarray:
+    """A numeric array of a plotly figure's JSON (plain list, or base64 typed array)."""
+    if isinstance(v, dict):
+        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"])
+    return np.asarray(v, dtype=float)
+
+
 def test_scan_page_ranks_all_promoters_with_known_targets():
     at = open_page("pages/scan.py")
     at.button[0].click().run()
@@ -139,8 +149,11 @@ def test_scan_page_ranks_all_promoters_with_known_targets():
     import json
 
     hist = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    colours = [t["marker"]["color"] for f in hist for t in f["data"] if t["type"] == "histogram"]
-    assert len(colours) == 2 and len(set(colours)) == 2  # known targets and other genes told apart
+    bars = [t for f in hist for t in f["data"] if t["type"] == "bar"]
+    assert len(bars) == 2 and len({t["marker"]["color"] for t in bars}) == 2  # the two classes told apart
+    for t in bars:  # pre-binned densities over [0, 1]: 50 bars whose areas sum to 1
+        y, w = _plotly_array(t["y"]), _plotly_array(t["width"])
+        assert len(y) == 50 and abs((y * w).sum() - 1) < 1e-6
 
 
 def test_scan_page_hides_the_last_ranking_once_another_tf_is_picked():

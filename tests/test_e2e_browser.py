@@ -173,10 +173,21 @@ def test_upload_example_fasta_and_read_probabilities_in_chromium(server):
         t0 = time.time()
         page.goto(f"{server}/paper", timeout=60_000)
         page.get_by_text("Where each number comes from").wait_for(timeout=120_000)
+        page.get_by_text("Analyses: adjacency matrix of unknown TFs").first.wait_for(timeout=120_000)  # last row
         times["paper vs here"] = time.time() - t0
+        _settle(page)
         assert "Table 5: unknown TFs" in page.inner_text("body")
         page.wait_for_timeout(1500)
         _shot(page, "paper.png")
+
+        if any((REPO / "results" / "network").glob("*.parquet")):
+            t0 = time.time()
+            page.goto(f"{server}/network", timeout=60_000)
+            page.get_by_text("A gene's regulators").wait_for(timeout=120_000)
+            page.get_by_role("button", name="Download targets (CSV)").wait_for(timeout=120_000)
+            times["predicted network (open a 44-TF network)"] = time.time() - t0
+            page.wait_for_timeout(1500)
+            _shot(page, "network.png")
         browser.close()
     _report_times(times)
 
