@@ -212,9 +212,15 @@ def _read_fasta_file(path: str, what: str) -> str:
 
 def cmd_predict(a) -> int:
     from grenimja.explorer import load_bundle, predict_fasta
+    from grenimja.fasta import parse_fasta, validate_records
 
     tf_text = _read_fasta_file(a.tf, "TF FASTA")
     prom_text = _read_fasta_file(a.promoters, "promoter FASTA")
+    # input errors before the model loads (seconds): a malformed file, or no usable TF at all
+    parse_fasta(prom_text, f"promoter FASTA {a.promoters}")
+    tfs, problems = validate_records(tf_text, "protein", f"TF FASTA {a.tf}")
+    if not tfs:
+        raise GrenimjaError("nothing scored: " + ("; ".join(problems) or "no valid TF record"))
     bundle = load_bundle(a.model_dir, a.model, a.data_dir)
     table, problems, notes = predict_fasta(
         bundle,

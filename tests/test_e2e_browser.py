@@ -173,7 +173,9 @@ def test_upload_example_fasta_and_read_probabilities_in_chromium(server):
         t0 = time.time()
         page.goto(f"{server}/paper", timeout=60_000)
         page.get_by_text("Where each number comes from").wait_for(timeout=120_000)
-        page.get_by_text("Analyses: adjacency matrix of unknown TFs").first.wait_for(timeout=120_000)  # last row
+        page.get_by_text("Analyses: adjacency matrix of unknown TFs").first.wait_for(
+            timeout=120_000
+        )  # last row
         times["paper vs here"] = time.time() - t0
         _settle(page)
         assert "Table 5: unknown TFs" in page.inner_text("body")
@@ -214,4 +216,21 @@ def test_five_concurrent_sessions_all_answer_in_chromium(server):
             page.get_by_role("button", name="Download CSV").wait_for(timeout=180_000)
             _settle(page)
             assert "MAX: novel TF" in page.inner_text("body").replace("*", "")
+        browser.close()
+
+
+def test_an_upload_over_the_limit_is_refused_with_a_message_in_chromium(server, tmp_path):
+    """Streamlit itself refuses a file over server.maxUploadSize (5 MB, .streamlit/config.toml)."""
+    from playwright.sync_api import sync_playwright
+
+    big = tmp_path / "big.fa"
+    big.write_text(">big\n" + "ACGT" * (6 * 2**20 // 4) + "\n")  # 6 MiB
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.goto(f"{server}/predict", timeout=120_000)
+        inputs = page.locator("input[type=file]")
+        inputs.first.wait_for(state="attached", timeout=120_000)
+        inputs.nth(1).set_input_files(str(big))
+        page.get_by_text("File must be 5.0MB or smaller", exact=False).wait_for(timeout=60_000)
         browser.close()
