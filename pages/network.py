@@ -16,10 +16,10 @@ st.markdown(
     "saved as Parquet). Pick a TF to read its most probable targets, or a gene to read its most probable "
     "regulators."
 )
-found = sorted(str(p) for p in (RESULTS_DIR / "network").glob("*.parquet"))
+found = {f"results/network/{p.name}": str(p) for p in sorted((RESULTS_DIR / "network").glob("*.parquet"))}
 c1, c2 = st.columns([2, 3])
-choice = c1.selectbox("Network file", found + ["another file on this machine ..."])
-path = c2.text_input("Path to a network Parquet file") if choice.startswith("another") else choice
+choice = c1.selectbox("Network file", [*found, "another file on this machine ..."])
+path = c2.text_input("Path to a network Parquet file") if choice.startswith("another") else found[choice]
 if not path:
     st.info("Write a network with `grenimja network --tfs all --out results/network/all.parquet`.")
     st.stop()

@@ -201,12 +201,14 @@ def test_five_concurrent_sessions_all_answer_in_chromium(server):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         pages = [browser.new_page(viewport={"width": 1200, "height": 900}) for _ in range(5)]
-        for page in pages:
+        for page in pages:  # the five sessions start their page runs together
             page.goto(f"{server}/predict", timeout=120_000)
+        for page in pages:
             inputs = page.locator("input[type=file]")
             inputs.first.wait_for(state="attached", timeout=120_000)
             inputs.nth(0).set_input_files(str(REPO / "assets" / "example_tf.fa"))
             inputs.nth(1).set_input_files(str(REPO / "assets" / "example_promoters.fa"))
+        for page in pages:
             page.get_by_text("example_promoters.fa").first.wait_for(timeout=60_000)
             _settle(page)
         for page in pages:  # all five runs in flight together
