@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +20,23 @@ def run_cli(*args, check: bool = True) -> subprocess.CompletedProcess:
     """Run ``python -m grenimja ARGS`` in a subprocess, capturing text output."""
     cmd = [sys.executable, "-m", "grenimja", *map(str, args)]
     return subprocess.run(cmd, capture_output=True, text=True, check=check)
+
+
+def free_port() -> int:
+    """A free localhost TCP port (for a test server or a process group)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def mirror_data_dir(data_dir: Path, root: Path) -> Path:
+    """``root`` holding a symlink to every file of ``data_dir``: a data directory a test may break."""
+    for f in data_dir.rglob("*"):
+        if f.is_file():
+            dst = root / f.relative_to(data_dir)
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            dst.symlink_to(f)
+    return root
 
 
 def open_page(page: str | None = None, timeout: int = 300):

@@ -18,7 +18,7 @@ from grenimja.dataset import load_dataset
 from grenimja.errors import DataFileError
 from grenimja.homology import identity
 
-from .conftest import run_cli
+from .conftest import mirror_data_dir, run_cli
 
 
 def test_mapper_resolves_aliases_and_counts_unmapped(data_dir):
@@ -181,18 +181,8 @@ def test_build_is_deterministic_and_cli_matches_api(tmp_path, data_dir):
     assert strip == [line for line in sums_b.splitlines() if "report.json" not in line]
 
 
-def _mirror(data_dir, tmp_path):
-    root = tmp_path / "data"
-    for f in data_dir.rglob("*"):
-        if f.is_file():
-            dst = root / f.relative_to(data_dir)
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            dst.symlink_to(f)
-    return root
-
-
 def test_missing_and_corrupt_data_files_give_clear_errors(tmp_path, data_dir):
-    root = _mirror(data_dir, tmp_path)
+    root = mirror_data_dir(data_dir, tmp_path / "data")
     (root / "trrust" / "trrust_rawdata.human.tsv").unlink()
     with pytest.raises(DataFileError, match=r"missing data file .*trrust_rawdata\.human\.tsv"):
         data_file("trrust/trrust_rawdata.human.tsv", root)
@@ -220,7 +210,7 @@ def test_genome_without_epd_chromosomes_is_a_clear_error(tmp_path, data_dir):
 
 
 def test_data_dir_env_var_is_used(tmp_path, monkeypatch, data_dir):
-    root = _mirror(data_dir, tmp_path)
+    root = mirror_data_dir(data_dir, tmp_path / "data")
     shutil.rmtree(root / "prosite")
     monkeypatch.setenv("GRENIMJA_DATA", str(root))
     assert data_file("cpg/cpgIslandExt.hg38.tsv").parent.parent == root

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 
 import pytest
 import torch
@@ -14,6 +13,7 @@ from grenimja.dataset import load_dataset
 from grenimja.embedding import Embeddings
 from grenimja.model.network import cpu_config
 from grenimja.train import TrainConfig, train
+from tests.conftest import free_port
 
 # Per-epoch losses agree to float32 rounding of a differently ordered sum. Weights agree less tightly:
 # Adam divides by the gradient's running RMS, so where a gradient is ~0 rounding noise can flip the sign
@@ -42,12 +42,6 @@ def _worker(rank: int, world: int, port: int, dataset: str, emb_path: str, out: 
     torch.distributed.destroy_process_group()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory, small_dataset, small_embeddings):
     d = tmp_path_factory.mktemp("ddp")
@@ -57,7 +51,7 @@ def runs(tmp_path_factory, small_dataset, small_embeddings):
     cfg, tc = _setup()
     one = train(load_dataset(small_dataset), small_embeddings, cfg, tc, d / "one", progress=False)
     torch.set_num_threads(2)
-    mp.spawn(_worker, args=(2, _free_port(), str(small_dataset), str(emb_path), str(d / "two")), nprocs=2)
+    mp.spawn(_worker, args=(2, free_port(), str(small_dataset), str(emb_path), str(d / "two")), nprocs=2)
     return d, one
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import REPO
+from .conftest import REPO, free_port
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [
@@ -37,15 +36,9 @@ FLAGS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server():
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -86,6 +79,15 @@ def _settle(page, timeout: int = 180_000) -> None:
     page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden", timeout=timeout)
 
 
+def _upload_examples(page, server: str, timeout: int = 60_000) -> None:
+    """Open Predict and upload the example TF and promoter FASTA files."""
+    page.goto(f"{server}/predict", timeout=timeout)
+    inputs = page.locator("input[type=file]")
+    inputs.first.wait_for(state="attached", timeout=timeout)
+    inputs.nth(0).set_input_files(str(REPO / "assets" / "example_tf.fa"))
+    inputs.nth(1).set_input_files(str(REPO / "assets" / "example_promoters.fa"))
+
+
 def _shot(page, name: str) -> None:
     out = os.environ.get("GRENIMJA_SCREENSHOTS")
     if out:
@@ -118,11 +120,7 @@ def test_upload_example_fasta_and_read_probabilities_in_chromium(server):
         assert page.get_by_text("Deploy", exact=True).count() == 0  # toolbarMode = "viewer"
         _shot(page, "home.png")
 
-        page.goto(f"{server}/predict", timeout=60_000)
-        inputs = page.locator("input[type=file]")
-        inputs.first.wait_for(state="attached", timeout=60_000)
-        inputs.nth(0).set_input_files(str(REPO / "assets" / "example_tf.fa"))
-        inputs.nth(1).set_input_files(str(REPO / "assets" / "example_promoters.fa"))
+        _upload_examples(page, server)
         page.get_by_text("example_tf.fa").first.wait_for(timeout=60_000)
         page.get_by_text("example_promoters.fa").first.wait_for(timeout=60_000)
         _settle(page)
@@ -201,13 +199,8 @@ def test_five_concurrent_sessions_all_answer_in_chromium(server):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         pages = [browser.new_page(viewport={"width": 1200, "height": 900}) for _ in range(5)]
-        for page in pages:  # the five sessions start their page runs together
-            page.goto(f"{server}/predict", timeout=120_000)
         for page in pages:
-            inputs = page.locator("input[type=file]")
-            inputs.first.wait_for(state="attached", timeout=120_000)
-            inputs.nth(0).set_input_files(str(REPO / "assets" / "example_tf.fa"))
-            inputs.nth(1).set_input_files(str(REPO / "assets" / "example_promoters.fa"))
+            _upload_examples(page, server, timeout=120_000)
         for page in pages:
             page.get_by_text("example_promoters.fa").first.wait_for(timeout=60_000)
             _settle(page)
