@@ -101,9 +101,11 @@ def run_tuning(
         study_name="grenimja",
         storage=f"sqlite:///{study_path.resolve()}",
         direction="minimize",
-        sampler=optuna.samplers.TPESampler(seed=seed + len(_finished(study_path))),
         load_if_exists=True,
     )
+    # seeded by the trials already done, so a continued study draws new points, reproducibly
+    done = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+    study.sampler = optuna.samplers.TPESampler(seed=seed + len(done))
 
     # a trial left RUNNING by a killed call would count forever; mark it failed and go on
     for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
@@ -166,19 +168,6 @@ def grid_cells(cfg: ModelConfig, emb: Embeddings) -> int:
 
     m = GReNIMJA(cfg, emb.protein_vectors[:1], emb.dna_vectors[:1])
     return m.tf_encoder.out_len * m.gene_encoder.out_len
-
-
-def _finished(study_path: Path) -> list:
-    """Finished trials already stored (none when the file does not exist yet)."""
-    if not study_path.is_file():
-        return []
-    import optuna
-
-    try:
-        s = optuna.load_study(study_name="grenimja", storage=f"sqlite:///{study_path.resolve()}")
-    except KeyError:
-        return []
-    return [t for t in s.trials if t.state == optuna.trial.TrialState.COMPLETE]
 
 
 def write_tuning_report(

@@ -190,13 +190,18 @@ def _table2_row(res: Path) -> Row:
             ", ".join(f"{METRIC_NAMES[k]} {v:+.3f}" for k, v in diff.items())
             + f" on the {tb['tfs']} TFs the TBiNet-style model was trained for ({_rel(f, res)})"
         )
-        verdict = {3: "reproduced", 0: "not reproduced"}.get(wins, "partly reproduced")
+        verdict = _verdict(wins, len(diff))
         why = (
             "Our TBiNet is a small CPU re-implementation on promoter one-hot for a handful of TFs "
             "(at most 3,000 training pairs each), not the published network on the full data."
         )
         return Row(item, paper_txt, here, verdict, why, "grenimja/baselines/pertf.py", cmd)
     return _missing(item, paper_txt, "grenimja/baselines/pertf.py", cmd)
+
+
+def _verdict(wins: int, n: int) -> str:
+    """Reproduced where ours wins every comparison, not where it wins none, partly in between."""
+    return "reproduced" if wins == n else ("not reproduced" if wins == 0 else "partly reproduced")
 
 
 def _not_quoted(item: str) -> Row:
@@ -238,7 +243,7 @@ def _figure2_row(res: Path) -> Row:
         parts.append(f"{neg} {bin_}: {ours:.3f} vs {best} {others.loc[best, 'accuracy']:.3f}")
     if n == 0:
         return _missing(item, paper_txt, "grenimja/interpret/robustness.py", cmd)
-    verdict = "reproduced" if wins == n else ("not reproduced" if wins == 0 else "partly reproduced")
+    verdict = _verdict(wins, n)
     why = (
         f"GReNIMJA above the best baseline in {wins} of {n} bins below 1,000 training pairs (both protocols). "
         "Our baselines here are the gene-degree prior and nearest-homolog transfer."
