@@ -20,18 +20,24 @@ from grenimja.tokenize import Vocab
 from grenimja.train import TrainConfig, train
 
 
-@pytest.mark.parametrize("ta,td", [(1, 1), (1, 6), (5, 1), (4, 7), (9, 3), (16, 5)])
-def test_wavefront_with_split_projection_equals_cell_loop(ta, td):
+@pytest.mark.parametrize("ta,td", [(1, 1), (1, 6), (5, 1), (4, 7), (9, 3), (16, 5), (5, 16), (16, 16)])
+@pytest.mark.parametrize("n_tf", [3, 1])
+def test_wavefront_with_split_projection_equals_cell_loop(ta, td, n_tf):
     torch.manual_seed(ta * 10 + td)
     m = LSTM2D(12, 10, 8)
-    tf, gene = torch.randn(3, ta, 12), torch.randn(3, td, 10)
-    fast, slow = m(tf, gene), m.forward_cells(tf, gene)
+    tf = torch.randn(n_tf, ta, 12, requires_grad=True)  # one TF is broadcast over 3 genes, as in a scan
+    gene = torch.randn(3, td, 10, requires_grad=True)
+    fast, slow = m(tf, gene), m.forward_cells(tf.expand(3, -1, -1), gene)
     assert fast.shape == (3, 8)
     assert torch.allclose(fast, slow, atol=1e-5)
-    # gradients agree too (the wavefront is what training differentiates)
-    g1 = torch.autograd.grad(fast.sum(), m.u.weight)[0]
-    g2 = torch.autograd.grad(slow.sum(), m.u.weight)[0]
-    assert torch.allclose(g1, g2, atol=1e-5)
+    # gradients agree too (the wavefront is what training differentiates), for every weight and both inputs
+    wrt = [tf, gene, *m.parameters()]
+    g1 = torch.autograd.grad((fast * torch.arange(8.0)).sum(), wrt, allow_unused=True)
+    g2 = torch.autograd.grad((slow * torch.arange(8.0)).sum(), wrt, allow_unused=True)
+    for a, b, x in zip(g1, g2, wrt, strict=True):
+        a = torch.zeros_like(x) if a is None else a  # a 1 x 1 grid never uses the recurrent weights
+        b = torch.zeros_like(x) if b is None else b
+        assert torch.allclose(a, b, atol=1e-5)
 
 
 def test_lambda_gate_mixes_left_and_up_states():
