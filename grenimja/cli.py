@@ -386,7 +386,13 @@ def cmd_network(a) -> int:
     if unknown:
         raise GrenimjaError(f"--tfs: not in the TF catalogue: {', '.join(unknown[:10])}")
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
-    runner = dask_runner(a.model_dir, a.model, a.data_dir, a.dask_scheduler) if a.engine == "dask" else None
+    if a.compile and a.engine == "local":
+        bundle.compile_scan()
+    runner = (
+        dask_runner(a.model_dir, a.model, a.data_dir, a.dask_scheduler, compile_scan=a.compile)
+        if a.engine == "dask"
+        else None
+    )
     res = score_network(bundle, tfs, a.out, a.chunk_tfs, run_chunks=runner)
     print(json.dumps(res, indent=1))
     return 0
@@ -755,6 +761,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="local: this process; dask: each chunk a Dask task (pip install 'grenimja[dask]')",
     )
     nw.add_argument("--dask-scheduler", default=None, help="address of a dask.distributed scheduler")
+    nw.add_argument(
+        "--compile",
+        action="store_true",
+        help="torch.compile the 2D LSTM and head first (~30 s per process, needs a C compiler; ~1.4x faster "
+        "per TF on 2 cores)",
+    )
     nw.set_defaults(func=cmd_network)
     rp = sub.add_parser(
         "report",

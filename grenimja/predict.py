@@ -157,19 +157,44 @@ def scan_tf(
     batch: int = 256,
     progress: Callable[[float], None] | None = None,
     logits: bool = False,
+    head: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
 ) -> np.ndarray:
     """One TF (1, Lp) against cached promoter encodings (M, Td, 5H) -> probabilities (M,) (or logits).
 
     ``batch`` promoters at a time: 128-256 keeps the 2D LSTM's per-diagonal states in cache and scans all
-    16,444 promoters ~25% faster on 2 cores than 4,096 (bench/README.md).
+    16,444 promoters ~25% faster on 2 cores than 4,096 (bench/README.md). ``head``: what maps projected
+    rows / columns to logits, ``model.head`` by default (:func:`compiled_head` gives a compiled one).
     """
     model.eval()
+    head = head or model.head
     xt = model.encode_tf(tf_tokens)
     out = []
     m = len(gene_cache)
     for s in range(0, m, batch):
-        z = model.head(xt, gene_cache[s : s + batch])
+        z = head(xt, gene_cache[s : s + batch])
         out.append((z if logits else torch.sigmoid(z)).numpy())
         if progress:
             progress(min(1.0, (s + batch) / m))
     return np.concatenate(out).astype(np.float32)
+
+
+def compiled_head(model: GReNIMJA, batch: int = 256) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+    """``model.head`` compiled by ``torch.compile`` for one TF (1, Ta, 5H) x ``batch`` promoters (batch, Td, 5H).
+
+    Fewer promoters are padded to ``batch`` (one compiled shape, no recompiling for the last batch of a
+    scan) and the padding's logits dropped. The first call compiles (~30 s on 2 cores, with gcc), so this
+    pays off for long jobs such as :mod:`grenimja.predicted_network`, not for one scan: on 2 cores it
+    fuses the 2D LSTM's elementwise gate work and scans one TF against 16,444 promoters ~1.4x faster
+    (bench/README.md). Inference only.
+    """
+    model.eval()
+    fn = torch.compile(model.head, dynamic=False)
+
+    @torch.no_grad()
+    def head(xt: torch.Tensor, xg: torch.Tensor) -> torch.Tensor:
+        n = len(xg)
+        if n < batch:
+            xg = torch.cat([xg, xg.new_zeros(batch - n, *xg.shape[1:])])
+        return fn(xt, xg)[:n]
+
+    return head

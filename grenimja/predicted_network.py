@@ -144,12 +144,15 @@ def score_network(
     }
 
 
-def dask_runner(model_dir: str | Path, model: str, data_dir=None, scheduler: str | None = None):
+def dask_runner(
+    model_dir: str | Path, model: str, data_dir=None, scheduler: str | None = None, compile_scan: bool = False
+):
     """A ``run_chunks`` for :func:`score_network` that runs each chunk as a Dask task.
 
     Each task loads the model itself (nothing large travels) and writes its own part file, so the parts
     folder must be on storage every worker sees. ``scheduler``: the address of a ``dask.distributed``
-    scheduler (several machines), or None for local processes.
+    scheduler (several machines), or None for local processes. ``compile_scan``: each task compiles its
+    scan first (:meth:`grenimja.explorer.Bundle.compile_scan`; worth it for chunks of many TFs).
     """
     try:
         import dask
@@ -157,7 +160,10 @@ def dask_runner(model_dir: str | Path, model: str, data_dir=None, scheduler: str
         raise GrenimjaError("the dask engine needs Dask: pip install 'grenimja[dask]'") from exc
 
     def run(todo: list[tuple[list[str], Path]]) -> None:
-        tasks = [dask.delayed(_dask_task)(str(model_dir), model, data_dir, c, str(p)) for c, p in todo]
+        tasks = [
+            dask.delayed(_dask_task)(str(model_dir), model, data_dir, c, str(p), compile_scan)
+            for c, p in todo
+        ]
         if scheduler:
             from dask.distributed import Client
 
@@ -169,13 +175,16 @@ def dask_runner(model_dir: str | Path, model: str, data_dir=None, scheduler: str
     return run
 
 
-def _dask_task(model_dir: str, model: str, data_dir, tfs: list[str], path: str) -> str:
+def _dask_task(model_dir: str, model: str, data_dir, tfs: list[str], path: str, compile_scan: bool) -> str:
     import torch
 
     from grenimja.explorer import load_bundle
 
     torch.set_num_threads(1)  # one task per core
-    return str(write_part(load_bundle(model_dir, model, data_dir), tfs, path))
+    bundle = load_bundle(model_dir, model, data_dir)
+    if compile_scan:
+        bundle.compile_scan()
+    return str(write_part(bundle, tfs, path))
 
 
 def read_network(path: str | Path) -> pd.DataFrame:

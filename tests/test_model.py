@@ -15,7 +15,7 @@ from grenimja.metrics import binary_metrics
 from grenimja.model.io import load_model, save_model
 from grenimja.model.lstm2d import LSTM2D
 from grenimja.model.network import GReNIMJA, cpu_config
-from grenimja.predict import scan_tf, score_cached, score_per_pair, tokens_for
+from grenimja.predict import compiled_head, scan_tf, score_cached, score_per_pair, tokens_for
 from grenimja.tokenize import Vocab
 from grenimja.train import TrainConfig, train
 
@@ -182,3 +182,22 @@ def test_binary_metrics_on_a_hand_checked_example():
     assert m["accuracy"] == 0.5 and m["precision"] == 0.5 and m["recall"] == 0.5
     assert m["auroc"] == 0.75
     assert m["mcc"] == 0.0
+
+
+def test_compiled_scan_head_gives_the_plain_scores_and_pads_the_last_batch():
+    """``compiled_head`` (torch.compile, used by ``grenimja network --compile``) scores as ``model.head``."""
+    emb = onehot_embeddings()
+    cfg = cpu_config(
+        protein_len=200, promoter_len=60, protein_k=1, dna_k=1, protein_dim=20, dna_dim=4, common=8, hidden=8
+    )
+    torch.manual_seed(0)
+    model = GReNIMJA(cfg, emb.protein_vectors, emb.dna_vectors).eval()
+    rng = np.random.default_rng(0)
+    promoters = ["".join(rng.choice(list("ACGT"), 60)) for _ in range(21)]
+    t, g = tokens_for(model, emb, ["MKVLAAGIRSTEEKQ" * 12], promoters)
+    with torch.no_grad():
+        cache = model.encode_gene(g)
+    plain = scan_tf(model, t, cache, batch=8)
+    compiled = scan_tf(model, t, cache, batch=8, head=compiled_head(model, batch=8))  # 8 + 8 + 5 padded
+    assert compiled.shape == (21,)
+    np.testing.assert_allclose(compiled, plain, atol=1e-6)
