@@ -189,6 +189,7 @@ def cmd_evaluate(a) -> int:
         a.specificity,
         a.specificity_genes,
         a.device,
+        a.bf16,
     )
     keep = ("pooled", "per_tf_mean", "specificity")
     print(json.dumps({k: res[k] for k in keep if k in res}, indent=1))
@@ -661,6 +662,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --specificity: that many seeded random genes instead of all (many test TFs x all genes is slow)",
     )
     ev.add_argument("--device", default="cpu", help="where the network runs: cpu or cuda")
+    ev.add_argument(
+        "--bf16", action="store_true", help="bfloat16 autocast (GPU; far slower on CPUs without bf16 units)"
+    )
     ev.set_defaults(func=cmd_evaluate)
 
     pr = sub.add_parser("predict", help="probability for every TF x promoter pair of two FASTA files")

@@ -69,7 +69,8 @@ class LSTM2D(nn.Module):
         tanh(a) = 2 sigmoid(2a) - 1 (the g block's weights and inputs are doubled once, up front): on this
         2-core CPU, torch's tanh costs ~3x a sigmoid per element and the elementwise work, not the matmul,
         was most of the step. States are kept for the cells of the current diagonal only, with a zero
-        neighbour added at the grid's edges, so nothing is padded to full height.
+        neighbour added at the grid's edges, so nothing is padded to full height. Under ``torch.autocast``
+        (bfloat16) the matmuls run in bf16 and the gates and the recurrent states stay in fp32.
         """
         b = max(xt.shape[0], xg.shape[0])
         ta, td, hdim = xt.shape[1], xg.shape[1], self.hidden
@@ -86,7 +87,7 @@ class LSTM2D(nn.Module):
             x = xt[:, lo : hi + 1] + xg_rev[:, td - 1 - d + lo : td - d + hi]
             x = x.expand(b, n, 5 * hdim).reshape(b * n, 5 * hdim)
             if d == 0:
-                i, f, o, lam, g = torch.sigmoid(x).split(hdim, dim=-1)
+                i, f, o, lam, g = torch.sigmoid(x.float()).split(hdim, dim=-1)
                 c = i * (2 * g - 1)
             else:
                 # the previous diagonal holds rows lo_p..d-1; left of (i, j) is its row i, up is row i-1
@@ -107,7 +108,9 @@ class LSTM2D(nn.Module):
                         c_prev[:, lo - 1 - lo_p : lo - 1 - lo_p + n],
                     )
                 hh = torch.cat([h_left, h_up], dim=-1).reshape(b * n, 2 * hdim)
-                i, f, o, lam, g = torch.sigmoid(torch.addmm(x, hh, ut)).split(hdim, dim=-1)
+                # .float(): under bf16 autocast the matmul runs in bf16, while gates and states stay fp32
+                z = torch.addmm(x, hh, ut).float()
+                i, f, o, lam, g = torch.sigmoid(z).split(hdim, dim=-1)
                 c_left, c_up = c_left.reshape(b * n, hdim), c_up.reshape(b * n, hdim)
                 # f (lam c_left + (1 - lam) c_up) + i g
                 c = f * torch.addcmul(c_up, lam, c_left - c_up) + i * (2 * g - 1)
