@@ -9,7 +9,7 @@ from grenimja.errors import SequenceError
 from grenimja.explorer import load_bundle, precision_at_k, predict_fasta, scan_protein
 from grenimja.fasta import Record, check_dna, check_protein, parse_fasta, validate_records
 
-from .conftest import REPO, run_cli
+from .conftest import REPO, cli, run_cli
 
 SOX2 = (REPO / "assets" / "example_tf.fa").read_text().split(">MAX")[0]
 PROMS = (REPO / "assets" / "example_promoters.fa").read_text()
@@ -128,29 +128,27 @@ def test_cli_predict_and_scan(tmp_path, tiny_model_dir, data_dir):
     lines = r.stdout.strip().splitlines()
     assert lines[0].startswith("tf\tgene\tprobability") and len(lines) == 7
     assert lines[0].endswith("\tknown_interaction")  # the regulatory databases' evidence per pair
-    r = run_cli("scan", "--tf", tf, "--top", 5, "--model-dir", tiny_model_dir, "--data-dir", data_dir)
+    r = cli("scan", "--tf", tf, "--top", 5, "--model-dir", tiny_model_dir, "--data-dir", data_dir)
     assert len(r.stdout.strip().splitlines()) == 6
     assert "scanning SOX2" in r.stderr and r.stdout.startswith("tf\trank\tgene")
     assert r.stdout.splitlines()[0].endswith("\tknown_interaction")
     # a data directory that does not exist: the advice names --data-dir, which these commands take
-    r = run_cli(
-        "scan", "--tf", tf, "--model-dir", tiny_model_dir, "--data-dir", tmp_path / "none", check=False
-    )
+    r = cli("scan", "--tf", tf, "--model-dir", tiny_model_dir, "--data-dir", tmp_path / "none", check=False)
     assert r.returncode == 2 and "--data-dir" in r.stderr and "unrecognized arguments" not in r.stderr
     two = tmp_path / "two.fa"
     two.write_text(SOX2 + SOX2.replace(">SOX2", ">SOX2_copy"))
-    r = run_cli("scan", "--tf", two, "--top", 3, "--model-dir", tiny_model_dir)
+    r = cli("scan", "--tf", two, "--top", 3, "--model-dir", tiny_model_dir)
     rows = [x.split("\t")[0] for x in r.stdout.strip().splitlines()[1:]]
     assert rows == ["SOX2"] * 3 + ["SOX2_copy"] * 3
     dna = tmp_path / "dna.fa"
     dna.write_text(">p\n" + "ACGT" * 30 + "\n")
-    r = run_cli("scan", "--tf", dna, "--model-dir", tiny_model_dir, check=False)
+    r = cli("scan", "--tf", dna, "--model-dir", tiny_model_dir, check=False)
     assert r.returncode == 2 and "nothing scored" in r.stderr and "Traceback" not in r.stderr
-    r = run_cli("predict", "--tf", dna, "--promoters", prom, "--model-dir", tiny_model_dir, check=False)
+    r = cli("predict", "--tf", dna, "--promoters", prom, "--model-dir", tiny_model_dir, check=False)
     assert r.returncode == 2 and "nothing scored" in r.stderr
     bad = tmp_path / "bad.fa"
     bad.write_text("not fasta")
-    r = run_cli("scan", "--tf", bad, "--model-dir", tiny_model_dir, check=False)
+    r = cli("scan", "--tf", bad, "--model-dir", tiny_model_dir, check=False)
     assert r.returncode == 2 and "malformed FASTA" in r.stderr and "Traceback" not in r.stderr
 
 

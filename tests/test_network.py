@@ -17,7 +17,7 @@ from grenimja.predicted_network import (
     targets_of,
     write_part,
 )
-from tests.conftest import open_page, run_cli
+from tests.conftest import cli, open_page, run_cli
 
 TFS = ["SOX2", "MAX", "HSF1"]
 
@@ -78,7 +78,7 @@ def test_a_network_file_that_is_missing_or_wrong_is_a_clear_error(tmp_path):
 
 def test_cli_network_names_unknown_tfs_and_writes_the_file(tmp_path, tiny_model_dir):
     out = tmp_path / "n.parquet"
-    r = run_cli("network", "--tfs", "SOX2,NOTATF", "--out", out, "--model-dir", tiny_model_dir, check=False)
+    r = cli("network", "--tfs", "SOX2,NOTATF", "--out", out, "--model-dir", tiny_model_dir, check=False)
     assert r.returncode == 2 and "NOTATF" in r.stderr and "Traceback" not in r.stderr
     r = run_cli("network", "--tfs", "SOX2", "--out", out, "--model-dir", tiny_model_dir)
     assert '"rows"' in r.stdout and len(read_network(out)) > 10_000

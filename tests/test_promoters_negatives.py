@@ -152,7 +152,7 @@ def test_evaluate_cli_paper_protocol_is_unchanged_and_degree_matched_adds_specif
     import gzip
     import json
 
-    from .conftest import run_cli
+    from .conftest import cli, run_cli
 
     base = [
         "evaluate",
@@ -163,12 +163,12 @@ def test_evaluate_cli_paper_protocol_is_unchanged_and_degree_matched_adds_specif
     ]
     base += ["--dataset", small_dataset, "--split", "unknown"]
     run_cli(*base, "--out", tmp_path / "default")
-    run_cli(*base, "--out", tmp_path / "paper", "--negatives", "paper")
+    cli(*base, "--out", tmp_path / "paper", "--negatives", "paper")
     for f in ("metrics.json", "per_tf.csv", "curves.json"):
         assert (tmp_path / "default" / f).read_bytes() == (tmp_path / "paper" / f).read_bytes(), f
     unzip = [gzip.decompress((tmp_path / d / "scores.tsv.gz").read_bytes()) for d in ("default", "paper")]
     assert unzip[0] == unzip[1]
-    r = run_cli(*base, "--out", tmp_path / "dm", "--negatives", "degree-matched", "--specificity")
+    r = cli(*base, "--out", tmp_path / "dm", "--negatives", "degree-matched", "--specificity")
     m = json.loads((tmp_path / "dm" / "metrics.json").read_text())
     ds = load_dataset(small_dataset)
     assert m["pooled"]["n"] == 2 * int(
@@ -181,9 +181,9 @@ def test_evaluate_cli_paper_protocol_is_unchanged_and_degree_matched_adds_specif
 
 
 def test_benchmark_cli_writes_both_protocols_from_one_fit(tmp_path, small_dataset, tiny_model_dir):
-    from .conftest import run_cli
+    from .conftest import cli
 
-    r = run_cli(
+    r = cli(
         "benchmark", "--dataset", small_dataset, "--split", "unknown", "--quick", "--negatives", "both",
         "--baselines", "prior,motif-transfer", "--model", tiny_model_dir / "unknown.pt",
         "--embeddings", tiny_model_dir / "embeddings.npz", "--out", tmp_path,
@@ -202,7 +202,7 @@ def test_benchmark_cli_writes_both_protocols_from_one_fit(tmp_path, small_datase
     assert md.startswith("Negatives: degree-matched") and "GReNIMJA (paper)" not in md
     assert "GReNIMJA (paper)" in (tmp_path / "benchmark_unknown.md").read_text()
     assert "degree-matched negatives" in r.stdout
-    bad = run_cli(
+    bad = cli(
         "benchmark", "--dataset", small_dataset, "--split", "unknown", "--baselines", "oracle", check=False
     )
     assert bad.returncode == 2 and "unknown baseline" in bad.stderr

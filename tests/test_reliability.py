@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from tests.conftest import REPO, mirror_data_dir, open_page, run_cli
+from tests.conftest import REPO, cli, mirror_data_dir, open_page, run_cli
 
 SOX2 = (REPO / "assets" / "example_tf.fa").read_text().split(">")[1]
 GOOD_TF = ">" + SOX2
@@ -96,7 +96,7 @@ def test_an_unreadable_fasta_file_is_one_clear_error(tmp_path, tiny_model_dir, c
         path.write_bytes(content)
     prom = tmp_path / "p.fa"
     prom.write_text(GOOD_PROMS)
-    r = run_cli("predict", "--tf", path, "--promoters", prom, "--model-dir", tiny_model_dir, check=False)
+    r = cli("predict", "--tf", path, "--promoters", prom, "--model-dir", tiny_model_dir, check=False)
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert message.format(path=path) in r.stderr
 
@@ -123,7 +123,7 @@ def test_a_model_file_from_another_config_or_a_pickle_is_refused_and_nothing_run
     ck = torch.load(tiny_model_dir / "unknown.pt", weights_only=True)
     ck["config"]["hidden"] = ck["config"]["hidden"] * 2
     torch.save(ck, models / "unknown.pt")
-    r = run_cli("predict", "--tf", tf, "--promoters", prom, "--model-dir", models, check=False)
+    r = cli("predict", "--tf", tf, "--promoters", prom, "--model-dir", models, check=False)
     assert r.returncode == 2 and "unknown.pt" in r.stderr and "Traceback" not in r.stderr
 
 

@@ -19,10 +19,21 @@ DEFAULT_SOURCES = ("dorothea", "encode")
 
 
 def _read_rda_frame(path, name: str) -> pd.DataFrame:
+    """The data frame ``name`` of an R data file (a copy: callers may change it).
+
+    Parsed once per process for a given file state (path, size, mtime): a build reads DoRothEA twice (its
+    pairs, then every level for the known-interaction table) and pyreadr takes ~10 s each time.
+    """
+    st = os.stat(path)
+    return _parse_rda_frame(str(path), name, st.st_size, st.st_mtime_ns).copy()
+
+
+@lru_cache(maxsize=4)
+def _parse_rda_frame(path: str, name: str, size: int, mtime_ns: int) -> pd.DataFrame:
     import pyreadr
 
     try:
-        res = pyreadr.read_r(str(path))
+        res = pyreadr.read_r(path)
     except Exception as exc:  # pyreadr raises its own types for every format problem
         raise DataFileError(f"cannot read {path} as an R data file: {exc}") from exc
     if name not in res:
