@@ -92,6 +92,7 @@ def _shot(page, name: str) -> None:
     out = os.environ.get("GRENIMJA_SCREENSHOTS")
     if out:
         Path(out).mkdir(parents=True, exist_ok=True)
+        page.wait_for_timeout(1500)  # let tables and plots draw
         page.screenshot(path=str(Path(out) / name), full_page=True)
 
 
@@ -129,7 +130,6 @@ def test_upload_example_fasta_and_read_probabilities_in_chromium(server):
         page.get_by_text("Scored 12 pair(s)").wait_for(timeout=180_000)
         times["predict 2 TFs x 6 promoters"] = time.time() - t0
         page.get_by_role("button", name="Download CSV").wait_for(timeout=180_000)
-        page.wait_for_timeout(1500)  # let the table and heatmap draw before the screenshot
         body = page.inner_text("body")
         assert "MAX: novel TF" in body.replace("*", "")
         _shot(page, "predict.png")
@@ -142,7 +142,6 @@ def test_upload_example_fasta_and_read_probabilities_in_chromium(server):
         page.get_by_text("ranked targets").wait_for(timeout=180_000)
         page.get_by_text("Precision of the top-k").wait_for(timeout=60_000)
         times["genome scan, first (encodes every promoter)"] = time.time() - t0
-        page.wait_for_timeout(1500)
         _shot(page, "scan.png")
         _settle(page)
         t0 = time.time()
@@ -155,7 +154,6 @@ def test_upload_example_fasta_and_read_probabilities_in_chromium(server):
         page.goto(f"{server}/analysis", timeout=60_000)
         page.get_by_text("AUC of CpG over other scores").wait_for(timeout=180_000)
         times["analyses (adjacency on open)"] = time.time() - t0
-        page.wait_for_timeout(1500)
         _shot(page, "analysis.png")
 
         page.goto(f"{server}/motifs", timeout=60_000)
@@ -165,7 +163,6 @@ def test_upload_example_fasta_and_read_probabilities_in_chromium(server):
         page.get_by_role("button", name="Compare filters").click()
         page.get_by_text("Best match of every compared filter").wait_for(timeout=300_000)
         times["motifs: compare filters"] = time.time() - t0
-        page.wait_for_timeout(1500)
         _shot(page, "motifs.png")
 
         t0 = time.time()
@@ -177,7 +174,6 @@ def test_upload_example_fasta_and_read_probabilities_in_chromium(server):
         times["paper vs here"] = time.time() - t0
         _settle(page)
         assert "Table 5: unknown TFs" in page.inner_text("body")
-        page.wait_for_timeout(1500)
         _shot(page, "paper.png")
 
         if any((REPO / "results" / "network").glob("*.parquet")):
@@ -186,7 +182,6 @@ def test_upload_example_fasta_and_read_probabilities_in_chromium(server):
             page.get_by_text("A gene's regulators").wait_for(timeout=120_000)
             page.get_by_role("button", name="Download targets (CSV)").wait_for(timeout=120_000)
             times["predicted network (open a 44-TF network)"] = time.time() - t0
-            page.wait_for_timeout(1500)
             _shot(page, "network.png")
         browser.close()
     _report_times(times)
