@@ -428,10 +428,67 @@ def model_card(models: Path, datasets: Path, res: Path) -> str:
             f"{b['lstm_wavefront_speedup_grid16x16_batch64']:.1f}x (target 10x). The wavefront's step count "
             f"caps the gain at cells / diagonals = {b['lstm_cells_per_step_' + g + '_batch1']:.1f}"
             f" for the 60 bp model and {b['lstm_cells_per_step_grid16x16_batch1']:.1f} for 16x16, before "
-            "per-step overhead; 10x is out of reach for these grids without a fused kernel.",
+            "per-step overhead, so 10x is out of reach for these grids.",
             "",
         ]
+    lines += _speed_extra_section(res)
     return "\n".join(lines)
+
+
+def _speed_extra_section(res: Path) -> list[str]:
+    """The fused 2D LSTM step, bf16 and the paper-size network on CPU (bench/bench_lstm2d.py,
+    bench/bench_bf16.py, bench/bench_model.py --paper-size), each from the JSON its run wrote."""
+    out: list[str] = []
+    if (f := res / "bench_lstm2d.json").is_file():
+        b = json.loads(f.read_text())
+        out += [
+            "- 2D LSTM step (bench/bench_lstm2d.py, one run): one TF against all "
+            f"{b['scan_promoters']:,} promoters {b['scan_s_old_step']:.2f} s with the earlier step, "
+            f"{b['scan_s_fused_step']:.2f} s with the fused one ({b['scan_speedup_fused']:.1f}x), "
+            f"{b['scan_s_fused_step_compiled']:.2f} s with it under torch.compile "
+            f"({b['scan_speedup_fused_compiled']:.1f}x; `grenimja network --compile`).",
+        ]
+    runs = [
+        (dev, json.loads(f.read_text()))
+        for dev, f in (
+            ("2 CPU cores", res / "bf16" / "validation_cpu.json"),
+            ("one H200", res / "bf16" / "validation_cuda_h200.json"),
+        )
+        if f.is_file()
+    ]
+    for dev, b in runs:
+        rows = [v for v in b.values() if isinstance(v, dict)]
+        worst = max(abs(r["auroc_diff"]) for r in rows)
+        t32, t16 = sum(r["seconds_fp32"] for r in rows), sum(r["seconds_bf16"] for r in rows)
+        out.append(
+            f"- bf16 autocast on {dev} (bench/bench_bf16.py): validation AUROC of the bundled networks within "
+            f"{worst:.1e} of fp32 on both protocols (target 0.005); {t16:.1f} s vs {t32:.1f} s in fp32."
+        )
+    if (f := res / "bench_paper_size.json").is_file():
+        b = json.loads(f.read_text())
+        out += [
+            "",
+            "### The paper-size network on 2 CPU cores (bench/bench_model.py --paper-size, one run)",
+            "",
+            "ModelConfig defaults (1024 aa x 1000 bp, widths 190, 16 x 16 grid), random weights, random 1 kb "
+            "promoters.",
+            "",
+            "| figure | measured | target |",
+            "|---|---|---|",
+            f"| training, TF-grouped batches of 64, fp32 | {b['train_pairs_per_s_fp32']:,.0f} pairs/s | >= 300 |",
+            f"| training, bf16 autocast | {b['train_pairs_per_s_bf16']:,.1f} pairs/s | |",
+            f"| inference per pair / cached encoders | {b['infer_pairs_per_s_per_pair']:,.0f} / "
+            f"{b['infer_pairs_per_s_cached']:,.0f} pairs/s | |",
+            f"| scan one TF, 5,000 / 10,000 / 20,000 promoters encoded once | {b['scan_s_5000']:.1f} / "
+            f"{b['scan_s_10000']:.1f} / {b['scan_s_20000']:.1f} s | 20,000 < 5 s |",
+            f"| encoding 20,000 promoters once | {b['encode_promoters_s_20000']:.1f} s | |",
+            f"| peak RSS | {b['peak_rss_gib']:.1f} GiB | |",
+            "",
+            "Both targets are missed: this machine's CPU (AMD EPYC, AVX2, no AVX-512 or bf16 units) runs the "
+            "16 x 16 grid's matmuls near its fp32 rate, and bf16 is emulated and slower; see bench/README.md.",
+            "",
+        ]
+    return out
 
 
 def results_readme(res: Path) -> str:
