@@ -146,9 +146,16 @@ def test_upload_example_fasta_and_read_probabilities_in_chromium(server):
         _settle(page)
         t0 = time.time()
         page.get_by_role("button", name="Scan all promoters").click()
-        page.wait_for_timeout(300)
-        _settle(page)
+        # timed from the click until the run's status widget, once shown, is gone (no fixed sleep inside)
+        status = page.locator("[data-testid='stStatusWidget']")
+        status.wait_for(state="visible", timeout=30_000)
+        status.wait_for(state="hidden", timeout=180_000)
         times["genome scan, warm"] = time.time() - t0
+        # the CSV is written only when clicked (a deferred download): every promoter's row arrives
+        with page.expect_download(timeout=120_000) as dl:
+            page.get_by_role("button", name="Download all scores (CSV)").click()
+        lines = Path(dl.value.path()).read_text().splitlines()
+        assert lines[0].startswith("rank,gene,probability") and len(lines) == 1 + 16_444
 
         t0 = time.time()
         page.goto(f"{server}/analysis", timeout=60_000)

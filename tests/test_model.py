@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import shutil
 
 import numpy as np
 import pytest
@@ -184,6 +185,9 @@ def test_binary_metrics_on_a_hand_checked_example():
     assert m["mcc"] == 0.0
 
 
+@pytest.mark.skipif(
+    not (shutil.which("g++") or shutil.which("c++")), reason="torch.compile on CPU needs a C++ compiler"
+)
 def test_compiled_scan_head_gives_the_plain_scores_and_pads_the_last_batch():
     """``compiled_head`` (torch.compile, used by ``grenimja network --compile``) scores as ``model.head``."""
     emb = onehot_embeddings()

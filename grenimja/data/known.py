@@ -51,7 +51,8 @@ class KnownInteractions:
             .groupby("gene", sort=False)["label"]
             .agg("; ".join)
         )
-        return [labels.get(g, "") if g is not None else "" for g in genes]
+        found = labels.to_dict()  # a dict lookup per gene: Series.get costs ~25 us each, 0.4 s for 16k genes
+        return [found.get(g, "") if g is not None else "" for g in genes]
 
     def targets(self, tf: str, sources: Sequence[str] = ("dorothea",), levels: str = "ABCD") -> set[str]:
         """Genes linked to ``tf`` by ``sources`` (DoRothEA rows only at confidence ``levels``)."""
