@@ -30,6 +30,9 @@ from grenimja.explorer import load_bundle
 from grenimja.model.lstm2d import LSTM2D
 from grenimja.predict import compiled_head, protein_tokens, scan_tf
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_model import timed as best  # noqa: E402  (best of n runs, seconds)
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -49,15 +52,6 @@ def old_lstm2d(commit: str):
     sys.modules["lstm2d_old"] = mod
     spec.loader.exec_module(mod)
     return mod.LSTM2D
-
-
-def best(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def main() -> None:
