@@ -149,21 +149,25 @@ def score_per_pair(
     return np.concatenate(out).astype(np.float32)
 
 
+# promoters per 2D LSTM call in a genome scan: 128-256 keeps the per-diagonal states in cache (2 cores:
+# all 16,444 promoters ~25% faster than at 4,096; bench/README.md); compiled_head pads to this shape
+SCAN_BATCH = 256
+
+
 @torch.no_grad()
 def scan_tf(
     model: GReNIMJA,
     tf_tokens: torch.Tensor,
     gene_cache: torch.Tensor,
-    batch: int = 256,
+    batch: int = SCAN_BATCH,
     progress: Callable[[float], None] | None = None,
     logits: bool = False,
     head: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
 ) -> np.ndarray:
     """One TF (1, Lp) against cached promoter encodings (M, Td, 5H) -> probabilities (M,) (or logits).
 
-    ``batch`` promoters at a time: 128-256 keeps the 2D LSTM's per-diagonal states in cache and scans all
-    16,444 promoters ~25% faster on 2 cores than 4,096 (bench/README.md). ``head``: what maps projected
-    rows / columns to logits, ``model.head`` by default (:func:`compiled_head` gives a compiled one).
+    ``batch`` promoters at a time (:data:`SCAN_BATCH`). ``head``: what maps projected rows / columns to
+    logits, ``model.head`` by default (:func:`compiled_head` gives a compiled one).
     """
     model.eval()
     head = head or model.head
@@ -178,7 +182,9 @@ def scan_tf(
     return np.concatenate(out).astype(np.float32)
 
 
-def compiled_head(model: GReNIMJA, batch: int = 256) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+def compiled_head(
+    model: GReNIMJA, batch: int = SCAN_BATCH
+) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
     """``model.head`` compiled by ``torch.compile`` for one TF (1, Ta, 5H) x ``batch`` promoters (batch, Td, 5H).
 
     Fewer promoters are padded to ``batch`` (one compiled shape, no recompiling for the last batch of a

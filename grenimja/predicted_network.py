@@ -33,6 +33,14 @@ def chunks(tfs: Sequence[str], size: int) -> list[list[str]]:
     return [list(tfs[i : i + size]) for i in range(0, len(tfs), size)]
 
 
+def check_tfs(bundle, tfs: Sequence[str]) -> None:
+    """Raise a GrenimjaError naming (up to 10 of) the ``tfs`` that are not catalogue TF names."""
+    known = set(bundle.catalogue.tfs["tf"])
+    missing = [t for t in tfs if t not in known]
+    if missing:
+        raise GrenimjaError(f"not in the TF catalogue: {', '.join(missing[:10])}")
+
+
 def score_tfs(bundle, tfs: Sequence[str]) -> pd.DataFrame:
     """Every catalogue promoter for each TF in ``tfs`` (catalogue names), as the genome scan scores them.
 
@@ -43,10 +51,8 @@ def score_tfs(bundle, tfs: Sequence[str]) -> pd.DataFrame:
     """
     from grenimja.explorer import scan_sequence
 
+    check_tfs(bundle, tfs)
     proteins = bundle.catalogue.tfs.set_index("tf")["protein"]
-    missing = [t for t in tfs if t not in proteins.index]
-    if missing:
-        raise GrenimjaError(f"not in the TF catalogue: {', '.join(missing[:10])}")
     genes = bundle.catalogue.genes["gene"]
     frames = []
     for tf in tfs:
@@ -98,6 +104,7 @@ def score_network(
     -------
     dict: tfs, genes, rows, parts, parts_reused, seconds (this call), seconds_per_tf (this call's TFs).
     """
+    check_tfs(bundle, tfs)  # before any part is written or any Dask task starts
     out = Path(out)
     todo_all = chunks(list(tfs), chunk_tfs)
     pdir = parts_dir(out)
