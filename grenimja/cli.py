@@ -619,7 +619,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     tr = sub.add_parser(
         "transfer",
-        help="add the homology-transfer term (targets of similar training TFs) to a model, chosen on validation",
+        help="add the transfer term (targets of similar training TFs) to a model, chosen on validation; "
+        "similar by sequence identity, and on the known split also by shared training targets (EASE)",
     )
     tr.add_argument("--model", required=True)
     tr.add_argument("--embeddings", default=str(DEFAULT_MODEL_DIR / "embeddings.npz"))
@@ -627,7 +628,9 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--split", choices=["known", "unknown", "homology"], required=True)
     tr.add_argument("--out", required=True, help="model file to write (may be --model itself)")
     tr.add_argument(
-        "--grid-out", default=None, help="CSV of the validation grid (identity x centre x power x weight)"
+        "--grid-out",
+        default=None,
+        help="CSV of the validation grid (candidate term x centre x power x weight)",
     )
     tr.add_argument(
         "--identity",

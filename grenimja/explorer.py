@@ -201,6 +201,13 @@ TRANSFER_HELP = (
     "identical training TFs that regulate the gene (identity-weighted). It is what makes the ranking depend on "
     "the TF; an uploaded promoter that is not a catalogue gene is scored by the network alone."
 )
+TARGETS_HELP = (
+    "Scores of catalogue genes include the model's target-transfer term. For a TF this model was trained on "
+    "(same protein), it predicts the gene from the training TFs whose targets overlap this TF's training "
+    "targets (ridge regression over TFs, EASE); for any other protein, from its most identical training TFs. "
+    "It is what makes the ranking depend on the TF; an uploaded promoter that is not a catalogue gene is "
+    "scored by the network alone."
+)
 
 
 def calibration_note(bundle: Bundle) -> str | None:
@@ -251,7 +258,8 @@ def format_p(p: float) -> str:
 
 def model_notes(bundle: Bundle) -> list[str]:
     """One-sentence notes on how this model scores (shown under Predict and Genome scan results)."""
-    notes = [TRANSFER_HELP] if bundle.model.transfer is not None else []
+    term = bundle.model.transfer
+    notes = [] if term is None else [TARGETS_HELP if term.similarity == "targets" else TRANSFER_HELP]
     cal = calibration_note(bundle)
     return notes + ([cal] if cal else [])
 

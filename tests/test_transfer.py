@@ -249,3 +249,82 @@ def test_auroc_summary_equals_the_full_summary_it_stands_in_for():
     y[tf == 3] = 1  # a TF with one class only is left out of the per-TF mean by both
     full = summarize(tf, y, p)
     assert np.allclose(auroc_summary(tf, y, p), (full["pooled"]["auroc"], full["per_tf_mean"]["auroc"]))
+
+
+C = "MPKLSQEAVRLLHEAGFSRSEIARQLGVSRSTVSRWLKEHGLSLEERGRRWTREQKLALL"
+
+
+def _three(**kw) -> HomologyTransfer:
+    # A and C share targets g1..g3; B regulates g4..g6; g7 is regulated by B and C. No sequence links A to C.
+    pos = [(0, 0), (0, 1), (0, 2), (2, 0), (2, 1), (2, 2), (2, 6), (1, 3), (1, 4), (1, 5), (1, 6)]
+    return HomologyTransfer(
+        tfs=["A", "B", "C"],
+        proteins=[A, B, C],
+        genes=[f"g{i}" for i in range(1, 8)],
+        pos_tf=np.array([p[0] for p in pos]),
+        pos_gene=np.array([p[1] for p in pos]),
+        centre=False,
+        **kw,
+    )
+
+
+def test_targets_similarity_weighs_tfs_that_share_targets_not_sequence():
+    t = _three(similarity="targets", ease_lambda=0.1)
+    b = t.ease_weights()
+    assert np.allclose(np.diag(b), 0)
+    # EASE is ridge regression of each TF's target vector on the others': the optimality condition
+    # (Y Y^T + lambda I) B = Y Y^T holds off the diagonal
+    y = np.zeros((3, 7))
+    y[t.pos_tf, t.pos_gene] = 1
+    lhs = (y @ y.T + 0.1 * np.eye(3)) @ b
+    off = ~np.eye(3, dtype=bool)
+    assert np.allclose(lhs[off], (y @ y.T)[off])
+    # A is a training TF: its term is C's targets (A's own column excluded), with no alignment made
+    m = t.interaction([A], t.genes)[0]
+    assert m[:3].min() > 0.5 and np.abs(m[3:6]).max() < 0.2 and t._ident_cache == {}
+    # a protein that is no training TF falls back to identity weights: D looks like B
+    t._ident_cache["D"] = np.array([0.0, 1.0, 0.0], dtype=np.float32)
+    assert np.allclose(t.interaction(["D"], t.genes)[0], [0, 0, 0, 1, 1, 1, 1])
+
+
+def test_targets_similarity_round_trips_and_needs_full_length_proteins():
+    t = _three(similarity="targets", ease_lambda=50.0, weight=2.0)
+    back = HomologyTransfer.from_payload(t.to_payload())
+    assert (back.similarity, back.ease_lambda) == ("targets", 50.0)
+    assert np.allclose(back.interaction([A, B], back.genes), t.interaction([A, B], t.genes))
+    old = t.to_payload()
+    del old["similarity"], old["ease_lambda"]
+    assert HomologyTransfer.from_payload(old).similarity == "identity"
+    with pytest.raises(ValueError, match="full-length"):
+        _three(similarity="targets", identity="dbd")
+
+
+def test_grid_offers_the_targets_term_once_per_centre():
+    ident, targets = _three(), _three(similarity="targets", ease_lambda=0.1)
+    # validation pairs of A: g2 positive (C regulates it too), g5 negative (B's target)
+    f = pd.DataFrame(
+        {"tf": ["A", "A"], "tf_i": [0, 0], "gene_i": [1, 4], "label": [1, 0], "logit": [0.0, 0.0]}
+    )
+    _, grid = choose_transfer(
+        {"paper": f, "degree-matched": f},
+        [ident, targets],
+        [A],
+        ident.genes,
+        powers=(1.0, 2.0),
+        weights=(1.0,),
+    )
+    assert (grid["similarity"] == "targets").sum() == 2  # one power: it only serves non-training queries
+    assert (grid["similarity"] == "identity").sum() == 4
+    assert grid.loc[grid["similarity"] == "targets", "ease_lambda"].eq(0.1).all()
+    assert grid.loc[grid["similarity"] == "targets", "dm_auroc"].eq(1.0).all()
+
+
+def test_the_pages_say_which_kind_of_term_ranks_the_genes(tiny_model_dir):
+    from grenimja.explorer import load_bundle, model_notes
+
+    b = load_bundle(tiny_model_dir, "unknown", with_catalogue=False)
+    b.model.transfer = _three()
+    assert any("most identical training TFs that regulate the gene" in n for n in model_notes(b))
+    b.model.transfer = _three(similarity="targets")
+    note = next(n for n in model_notes(b) if "target-transfer term" in n)
+    assert "whose targets overlap this TF's training targets" in note

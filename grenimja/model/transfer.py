@@ -10,6 +10,13 @@ finds its DBD). The network's logit plus ``weight`` times this term is the score
 carries one (``payload["transfer"]``); all four settings are chosen on the validation part
 (:func:`choose_transfer`).
 
+With ``similarity="targets"`` the weights of a query that *is* a training TF (same full-length protein)
+come from the training targets themselves rather than from sequence: ``w_t`` is column ``t`` of EASE's
+item-item matrix (Steck 2019, closed-form ridge regression of each TF's target vector on the other TFs',
+zero diagonal, ridge ``ease_lambda``), so ``share(t, g)`` is the regression's prediction of ``y_tg`` from
+the TFs that regulate ``g``. It needs the TF's own training targets, so it helps known TFs only; any
+other query (an unseen TF, an uploaded protein) falls back to the identity weights above.
+
 Why: on held-out TFs under degree-matched negatives the network's own ranking is gene popularity, while
 the targets of a TF's homologs carry TF-specific signal (CIS-BP-style inference of motifs from DBD
 identity rests on the same fact). Why the uncentred share is on offer: the centred term is negative for
@@ -48,6 +55,8 @@ class HomologyTransfer:
     weight: float = 1.0
     centre: bool = True
     identity: str = "full"
+    similarity: str = "identity"
+    ease_lambda: float = 200.0
     _ident_cache: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -56,6 +65,25 @@ class HomologyTransfer:
         self._y = y
         self._degree = y.mean(axis=0)
         self._gene_col = {g: i for i, g in enumerate(self.genes)}
+        if self.similarity not in ("identity", "targets"):
+            raise ValueError(f"similarity must be 'identity' or 'targets', not {self.similarity!r}")
+        if self.similarity == "targets" and self.identity != "full":
+            # a query is recognised as a training TF by its full-length protein
+            raise ValueError(
+                "similarity 'targets' needs the training TFs' full-length proteins (identity 'full')"
+            )
+        self._ease: np.ndarray | None = None
+
+    def ease_weights(self) -> np.ndarray:
+        """(n_training_tfs, n_training_tfs) EASE item-item matrix B; column t weighs the other TFs' targets
+        to predict t's (zero diagonal). Computed once from the training targets."""
+        if self._ease is None:
+            y = self._y.astype(np.float64)
+            p = np.linalg.inv(y @ y.T + self.ease_lambda * np.eye(len(y)))
+            b = -p / np.diag(p)[None, :]
+            np.fill_diagonal(b, 0.0)
+            self._ease = b
+        return self._ease
 
     @classmethod
     def fit(
@@ -66,11 +94,14 @@ class HomologyTransfer:
         weight: float = 1.0,
         dbd: dict[str, str] | None = None,
         centre: bool = True,
+        similarity: str = "identity",
+        ease_lambda: float = 200.0,
     ) -> HomologyTransfer:
         """The training part's positives of ``split`` in dataset ``ds`` (a :class:`grenimja.dataset.Dataset`).
 
         ``dbd``: DNA-binding-domain sequence by TF symbol; given, queries are aligned to the training TFs'
-        DBDs (``identity="dbd"``), to the full length of those without one.
+        DBDs (``identity="dbd"``), to the full length of those without one. ``similarity``/``ease_lambda``:
+        see the module docstring.
         """
         tr = ds.split(split, "train")
         tfs = ds.tfs[ds.tfs["tf"].isin(set(tr["tf"]))]
@@ -89,6 +120,8 @@ class HomologyTransfer:
             weight=weight,
             centre=centre,
             identity="full" if dbd is None else "dbd",
+            similarity=similarity,
+            ease_lambda=ease_lambda,
         )
 
     def identities(self, proteins: Sequence[str]) -> np.ndarray:
@@ -102,6 +135,24 @@ class HomologyTransfer:
             np.stack([self._ident_cache[p] for p in proteins]) if proteins else np.zeros((0, len(self.tfs)))
         )
 
+    def weights(self, proteins: Sequence[str], power: float | None = None) -> np.ndarray:
+        """(len(proteins), n_training_tfs) weights of the training TFs' targets for each query: identity^power
+        normalised to sum 1, or with ``similarity="targets"`` the EASE column of a query that is a training
+        TF (identical full-length protein); only queries without one are aligned."""
+        w = np.zeros((len(proteins), len(self.tfs)))
+        rows = np.full(len(proteins), -1, dtype=np.int64)
+        if self.similarity == "targets":
+            row_of = {p: i for i, p in enumerate(self.proteins)}
+            rows = np.array([row_of.get(p, -1) for p in proteins], dtype=np.int64)
+            if (rows >= 0).any():
+                w[rows >= 0] = self.ease_weights()[:, rows[rows >= 0]].T
+        other = np.flatnonzero(rows < 0)
+        if len(other):
+            ident = self.identities([proteins[i] for i in other]).astype(np.float64)
+            ident **= self.power if power is None else power
+            w[other] = ident / np.maximum(ident.sum(axis=1, keepdims=True), 1e-12)
+        return w
+
     def interaction(
         self,
         proteins: Sequence[str],
@@ -111,8 +162,7 @@ class HomologyTransfer:
     ) -> np.ndarray:
         """(len(proteins), len(genes)) term (share, or share minus popularity with ``centre``); 0 for a
         gene absent from the training genes or None."""
-        w = self.identities(proteins).astype(np.float64) ** (self.power if power is None else power)
-        w /= np.maximum(w.sum(axis=1, keepdims=True), 1e-12)
+        w = self.weights(proteins, power)
         cols = np.array([self._gene_col.get(g, -1) if g is not None else -1 for g in genes], dtype=np.int64)
         known = cols >= 0
         out = np.zeros((len(proteins), len(genes)))
@@ -160,6 +210,8 @@ class HomologyTransfer:
             "weight": float(self.weight),
             "centre": bool(self.centre),
             "identity": str(self.identity),
+            "similarity": str(self.similarity),
+            "ease_lambda": float(self.ease_lambda),
         }
 
     @classmethod
@@ -175,8 +227,10 @@ class HomologyTransfer:
                 weight=float(d["weight"]),
                 centre=bool(d.get("centre", True)),  # files written before the option had the centred term
                 identity=str(d.get("identity", "full")),
+                similarity=str(d.get("similarity", "identity")),  # files before it: sequence identity
+                ease_lambda=float(d.get("ease_lambda", 200.0)),
             )
-        except (KeyError, AttributeError, IndexError, TypeError) as exc:
+        except (KeyError, AttributeError, IndexError, TypeError, ValueError) as exc:
             raise ModelFileError(f"{source}: its homology-transfer term is malformed ({exc!r})") from exc
         if len(t.proteins) != len(t.tfs):
             raise ModelFileError(
@@ -188,6 +242,7 @@ class HomologyTransfer:
 POWERS = (1.0, 2.0, 4.0, 8.0, 16.0)
 WEIGHTS = (0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 1024.0, 4096.0)
 CENTRES = (True, False)
+EASE_LAMBDAS = (50.0, 200.0, 1000.0)
 
 
 def choose_transfer(
@@ -199,8 +254,8 @@ def choose_transfer(
     weights: Sequence[float] = WEIGHTS,
     centres: Sequence[bool] = CENTRES,
 ) -> tuple[HomologyTransfer, pd.DataFrame]:
-    """Grid-search identity x centre x ``power`` x ``weight`` on validation pairs; returns the chosen term
-    and the grid.
+    """Grid-search candidate term (identity full / dbd, or similarity "targets" with its ridge) x centre x
+    ``power`` x ``weight`` on validation pairs; returns the chosen term and the grid.
 
     Parameters
     ----------
@@ -208,7 +263,8 @@ def choose_transfer(
         ``{"paper": frame, "degree-matched": frame}``: validation pairs of the two protocols with columns
         tf, tf_i, gene_i, label and ``logit`` (the network's logit).
     transfer
-        One term, or several fitted alike but aligned to different sequences (``identity`` full / dbd).
+        One term, or several fitted alike but weighing training TFs differently (``identity`` full / dbd,
+        ``similarity`` "targets" with one ``ease_lambda`` each).
     proteins, genes
         Protein sequence per ``tf_i`` and gene symbol per ``gene_i`` (the dataset's tables).
 
@@ -222,7 +278,9 @@ def choose_transfer(
     rows = []
     for k, term in enumerate(candidates):
         for centre in centres:
-            for power in powers:
+            # a "targets" term weighs training TFs by EASE; its power only serves queries that are not
+            # training TFs (none on a split's validation part), so it keeps the one it was made with
+            for power in powers if term.similarity == "identity" else (term.power,):
                 inter = {
                     name: term.pair_interaction(
                         proteins, genes, f["tf_i"].to_numpy(), f["gene_i"].to_numpy(), power, centre
@@ -230,7 +288,9 @@ def choose_transfer(
                     for name, f in base.items()
                 }
                 for weight in weights:
-                    row = {"identity": term.identity, "candidate": k, "centre": centre}
+                    row = {"identity": term.identity, "similarity": term.similarity, "candidate": k}
+                    row |= {"ease_lambda": term.ease_lambda if term.similarity == "targets" else np.nan}
+                    row["centre"] = centre
                     row |= {"power": power, "weight": weight}
                     for name, f in base.items():
                         z = f["logit"].to_numpy() + weight * inter[name]
@@ -292,12 +352,18 @@ def add_transfer(
     candidates = [HomologyTransfer.fit(ds, split)]
     if dbd is not None:
         candidates.append(HomologyTransfer.fit(ds, split, dbd=dbd))
+    if split == "known":  # only there are the validation TFs training TFs, with targets of their own
+        candidates += [
+            HomologyTransfer.fit(ds, split, similarity="targets", ease_lambda=lam) for lam in EASE_LAMBDAS
+        ]
     term, grid = choose_transfer(base, candidates, proteins, genes)
     if grid_out:
         Path(grid_out).parent.mkdir(parents=True, exist_ok=True)
         grid.round(4).to_csv(grid_out, index=False)
     chosen = grid[
         (grid["identity"] == term.identity)
+        & (grid["similarity"] == term.similarity)
+        & ((grid["ease_lambda"] == term.ease_lambda) | (term.similarity == "identity"))
         & (grid["centre"] == term.centre)
         & (grid["power"] == term.power)
         & (grid["weight"] == term.weight)
@@ -310,6 +376,8 @@ def add_transfer(
         "weight": term.weight,
         "centre": term.centre,
         "identity": term.identity,
+        "similarity": term.similarity,
+        "ease_lambda": term.ease_lambda if term.similarity == "targets" else None,
         "dataset": Path(dataset).name,
         "split": split,
         "training_tfs": len(term.tfs),

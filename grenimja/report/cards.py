@@ -156,6 +156,13 @@ def _gpu_section(res: Path) -> list[str]:
     return out
 
 
+def _similarity_label(t: dict) -> str:
+    """How a fitted term weighs training TFs, for the card: identity full / dbd, or targets (EASE, lambda)."""
+    if t.get("similarity", "identity") == "targets":
+        return f"targets (EASE, lambda {t['ease_lambda']:g})"
+    return f"identity {t.get('identity', 'full')}"
+
+
 def _transfer_section(res: Path) -> list[str]:
     """The homology-transfer term's validation record for every model it was fitted to."""
     rows = [
@@ -172,12 +179,16 @@ def _transfer_section(res: Path) -> list[str]:
         "(Smith-Waterman identity^power, normalised) of training TFs that regulate the gene (`centre` False), or "
         "that share minus the share of all training TFs regulating it (`centre` True, the earlier form). A query "
         "is aligned to the training TFs' full-length proteins or to their DNA-binding domains (`identity` dbd, "
-        "from `proteins/Homo_DBD_1120.fa`). Identity, centre, power and weight are chosen together on the "
+        "from `proteins/Homo_DBD_1120.fa`). On the known split a third kind competes (`similarity` targets): "
+        "for a query that is a training TF, the weights are its column of EASE's TF x TF ridge regression of "
+        "training targets (Steck 2019; ridge `lambda`), so training TFs that share its targets vote, whatever "
+        "their sequence; other queries fall back to identity. Kind, centre, power and weight are chosen "
+        "together on the "
         "validation part (grid in `results/validation/transfer_*.csv`; criterion: degree-matched per-TF AUROC + "
         "paper pooled AUROC). Then the final logit is Platt-scaled on the paper protocol's validation pairs "
         "(monotone: no AUROC changes). Validation metrics, network alone -> with the term:",
         "",
-        "| model | split | identity | centre | power | weight | paper AUROC | paper per-TF AUROC | "
+        "| model | split | similarity | centre | power | weight | paper AUROC | paper per-TF AUROC | "
         "degree-matched AUROC | degree-matched per-TF AUROC |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
@@ -188,7 +199,7 @@ def _transfer_section(res: Path) -> list[str]:
             for c in ("paper_auroc", "paper_per_tf_auroc", "dm_auroc", "dm_per_tf_auroc")
         )
         out.append(
-            f"| {label} | {t['split']} | {t.get('identity', 'full')} | {t.get('centre', True)} | {t['power']:g} | "
+            f"| {label} | {t['split']} | {_similarity_label(t)} | {t.get('centre', True)} | {t['power']:g} | "
             f"{t['weight']:g} | {cells} |"
         )
     cals = [(label, t["calibration"]) for label, t in rows if "calibration" in t]
