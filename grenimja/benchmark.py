@@ -34,11 +34,12 @@ BASELINES = (
     "pwmscan",
     "motif-transfer",
     "lmf",
+    "ease",
     "deepram",
     "tbinet",
     "cacpred",
 )
-KNOWN_ONLY = {"lmf", "deepram", "tbinet", "cacpred"}  # cannot score TFs absent from the training part
+KNOWN_ONLY = {"lmf", "ease", "deepram", "tbinet", "cacpred"}  # cannot score TFs absent from the training part
 
 
 def baseline_suite(
@@ -48,7 +49,7 @@ def baseline_suite(
     from grenimja.baselines.features import FeatureBaseline
     from grenimja.baselines.pertf import PerTFDeep
     from grenimja.baselines.pwmscan import MotifTransfer, PWMScan
-    from grenimja.baselines.simple import GeneDegreePrior, LogisticMF, NearestHomolog
+    from grenimja.baselines.simple import GeneDegreePrior, LogisticMF, NearestHomolog, SharedTargetsEASE
 
     n = 20_000 if quick else 200_000
     bg = 300 if quick else 2000
@@ -61,6 +62,7 @@ def baseline_suite(
         "pwmscan": lambda: PWMScan(n_background=bg),
         "motif-transfer": lambda: MotifTransfer(n_background=bg),
         "lmf": LogisticMF,
+        "ease": SharedTargetsEASE,
         **{
             arch: (lambda a=arch: PerTFDeep(a, n_tfs=4 if quick else 12, epochs=3 if quick else 10))
             for arch in PerTFDeep.NAMES

@@ -151,15 +151,16 @@ def test_motif_transfer_borrows_the_nearest_other_tfs_matrices_and_ignores_test_
         assert m.matrices(tf) is m.pwms[donor]
 
 
-def test_logistic_mf_recovers_a_planted_block_structure_and_skips_unseen_tfs():
+def _block_dataset(path=None):
+    """20 TFs x 60 genes: TFs 0-9 regulate genes 0-29, TFs 10-19 genes 30-59 (every gene the same degree);
+    pairs split at random on the known split, TF 19 only in the test part. ``path``: a folder to hold the
+    links table that degree-matched negatives read."""
     import pandas as pd
 
-    from grenimja.baselines.simple import LogisticMF
     from grenimja.dataset import Dataset
 
     rng = np.random.default_rng(0)
     n_tf, n_gene = 20, 60
-    # TFs 0-9 regulate genes 0-29, TFs 10-19 genes 30-59; every gene has the same degree
     label = np.array([[int((t < 10) == (g < 30)) for g in range(n_gene)] for t in range(n_tf)])
     tf_i, gene_i = np.meshgrid(np.arange(n_tf), np.arange(n_gene), indexing="ij")
     pairs = pd.DataFrame({"tf_i": tf_i.ravel(), "gene_i": gene_i.ravel(), "label": label.ravel()})
@@ -168,13 +169,25 @@ def test_logistic_mf_recovers_a_planted_block_structure_and_skips_unseen_tfs():
     part = rng.choice(["train", "valid", "test"], size=len(pairs), p=[0.7, 0.1, 0.2])
     part[pairs["tf_i"].to_numpy() == 19] = "test"  # TF 19 is never seen in training
     pairs["split_known"] = part
+    proteins = ["".join(rng.choice(list("ACDEFGHIKLMNPQRSTVWY"), 40)) for _ in range(n_tf)]
+    if path is not None:
+        pairs.loc[pairs["label"] == 1, ["tf", "gene"]].to_csv(
+            path / "known_any_source.tsv", sep="\t", index=False
+        )
     ds = Dataset(
-        None,
-        pd.DataFrame({"tf": [f"T{i}" for i in range(n_tf)]}),
+        path,
+        pd.DataFrame({"tf": [f"T{i}" for i in range(n_tf)], "protein": proteins}),
         pd.DataFrame({"gene": [f"G{i}" for i in range(n_gene)]}),
         pairs,
         {},
     )
+    return ds, pairs
+
+
+def test_logistic_mf_recovers_a_planted_block_structure_and_skips_unseen_tfs():
+    from grenimja.baselines.simple import LogisticMF
+
+    ds, pairs = _block_dataset()
     m = LogisticMF(rank=4, max_steps=300).fit(ds, "known")
     test = pairs[pairs["split_known"] == "test"]
     s = m.score(test)
@@ -182,4 +195,20 @@ def test_logistic_mf_recovers_a_planted_block_structure_and_skips_unseen_tfs():
     assert np.isnan(s[unseen]).all() and not np.isnan(s[~unseen]).any()
     from sklearn.metrics import roc_auc_score
 
+    assert roc_auc_score(test["label"][~unseen], s[~unseen]) > 0.95
+
+
+def test_shared_targets_ease_recovers_a_planted_block_structure_and_skips_unseen_tfs(tmp_path):
+    from sklearn.metrics import roc_auc_score
+
+    from grenimja.baselines.simple import SharedTargetsEASE
+    from grenimja.model.transfer import EASE_LAMBDAS
+
+    ds, pairs = _block_dataset(tmp_path)
+    m = SharedTargetsEASE().fit(ds, "known")
+    assert m.ease_lambda in EASE_LAMBDAS
+    test = pairs[pairs["split_known"] == "test"]
+    s = m.score(test)
+    unseen = test["tf_i"].to_numpy() == 19
+    assert np.isnan(s[unseen]).all() and not np.isnan(s[~unseen]).any()
     assert roc_auc_score(test["label"][~unseen], s[~unseen]) > 0.95

@@ -570,7 +570,11 @@ def results_readme(res: Path) -> str:
                 "",
                 f"`grenimja benchmark --dataset datasets/v1 --split {split} --model models/{split}.pt "
                 "--negatives both --out results/v1`"
-                + (" --baselines prior,homolog,lr,xgb,pwmscan,motif-transfer,lmf" if split == "known" else "")
+                + (
+                    " --baselines prior,homolog,lr,xgb,pwmscan,motif-transfer,lmf,ease"
+                    if split == "known"
+                    else ""
+                )
                 + f": the bundled `{split}.pt` (60 bp network + homology-transfer term, chosen on the validation "
                 "part; `models/MODEL_CARD.md`) and the baselines refitted on the build that model was trained on"
                 + (
