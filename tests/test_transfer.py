@@ -155,15 +155,23 @@ def transfer_model(tmp_path_factory, tiny_model_dir, small_dataset):
     return out, grid, meta
 
 
+def model_smooth(path, model_dir) -> float:
+    from grenimja.model.io import load_model
+
+    return load_model(path, model_dir / "embeddings.npz")[0].transfer.smooth
+
+
 def test_add_transfer_writes_a_loadable_model_with_its_validation_record(transfer_model, tiny_model_dir):
     from grenimja.model.io import load_model
 
     out, grid, meta = transfer_model
     g = pd.read_csv(grid)
-    assert len(g) == 2 * 5 * 12 and {"dm_per_tf_auroc", "paper_auroc", "criterion", "centre"} <= set(
+    # centre x power x smooth x weight for the one (full-length identity) candidate of the unknown split
+    assert len(g) == 2 * 5 * 2 * 12 and {"dm_per_tf_auroc", "paper_auroc", "criterion", "smooth"} <= set(
         g.columns
     )
     assert meta["power"] in set(g["power"]) and meta["weight"] in set(g["weight"])
+    assert meta["smooth"] in (0.0, 0.5) and model_smooth(out, tiny_model_dir) == meta["smooth"]
     assert meta["identity"] == "full" and meta["centre"] in (True, False)
     assert meta["valid_with_term"]["dm_per_tf_auroc"] + meta["valid_with_term"][
         "paper_auroc"
@@ -328,3 +336,22 @@ def test_the_pages_say_which_kind_of_term_ranks_the_genes(tiny_model_dir):
     b.model.transfer = _three(similarity="targets")
     note = next(n for n in model_notes(b) if "target-transfer term" in n)
     assert "whose targets overlap this TF's training targets" in note
+
+
+def test_smoothing_lets_a_query_inherit_its_homolog_s_partners_targets():
+    # D looks like A only; A's partner C also regulates g7, which A does not
+    plain, smoothed = _three(), _three(smooth=0.5, ease_lambda=0.1)
+    for t in (plain, smoothed):
+        t._ident_cache["D"] = np.array([1.0, 0.0, 0.0], dtype=np.float32)
+    p, s = plain.interaction(["D"], plain.genes)[0], smoothed.interaction(["D"], plain.genes)[0]
+    assert p[6] == 0 and s[6] > 0.1  # g7: inherited through C
+    assert s[3:6].max() < s[6] and s[:3].min() > s[6]  # A's own targets stay on top, B's stay low
+    y = np.zeros((3, 7))
+    y[plain.pos_tf, plain.pos_gene] = 1
+    assert np.allclose(smoothed.targets(), 0.5 * y + 0.5 * smoothed.ease_weights().T @ y, atol=1e-6)
+    assert np.allclose(smoothed.interaction(["D"], plain.genes, smooth=0.0), p[None])
+    back = HomologyTransfer.from_payload(smoothed.to_payload())
+    back._ident_cache["D"] = smoothed._ident_cache["D"]
+    assert back.smooth == 0.5 and np.allclose(back.interaction(["D"], plain.genes)[0], s)
+    with pytest.raises(ValueError, match="smooth"):
+        _three(smooth=1.5)

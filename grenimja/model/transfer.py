@@ -17,6 +17,11 @@ zero diagonal, ridge ``ease_lambda``), so ``share(t, g)`` is the regression's pr
 the TFs that regulate ``g``. It needs the TF's own training targets, so it helps known TFs only; any
 other query (an unseen TF, an uploaded protein) falls back to the identity weights above.
 
+``smooth`` (0..1) denoises the targets the weights vote with: ``y`` becomes ``(1 - smooth) y + smooth
+B^T y``, each training TF's targets blended with EASE's prediction of them from the TFs that share them.
+A homolog's ChIP-seq or curated target list is a sample of what it regulates; the blend lets a query
+inherit the targets its homolog's target-sharing partners have, too.
+
 Why: on held-out TFs under degree-matched negatives the network's own ranking is gene popularity, while
 the targets of a TF's homologs carry TF-specific signal (CIS-BP-style inference of motifs from DBD
 identity rests on the same fact). Why the uncentred share is on offer: the centred term is negative for
@@ -27,6 +32,7 @@ negatives, where positives and negatives have the same popularity.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -57,6 +63,7 @@ class HomologyTransfer:
     identity: str = "full"
     similarity: str = "identity"
     ease_lambda: float = 200.0
+    smooth: float = 0.0
     _ident_cache: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -72,7 +79,21 @@ class HomologyTransfer:
             raise ValueError(
                 "similarity 'targets' needs the training TFs' full-length proteins (identity 'full')"
             )
+        if not 0.0 <= self.smooth <= 1.0:
+            raise ValueError(f"smooth must lie in [0, 1], not {self.smooth}")
         self._ease: np.ndarray | None = None
+        self._smoothed: dict[float, np.ndarray] = {}
+
+    def targets(self, smooth: float | None = None) -> np.ndarray:
+        """(n_training_tfs, n_genes) training targets the weights vote with: 0/1, blended with EASE's
+        prediction of them by ``smooth`` (the term's own unless given; cached per value)."""
+        s = self.smooth if smooth is None else smooth
+        if s == 0:
+            return self._y
+        if s not in self._smoothed:
+            y = self._y.astype(np.float64)
+            self._smoothed[s] = ((1 - s) * y + s * (self.ease_weights().T @ y)).astype(np.float32)
+        return self._smoothed[s]
 
     def ease_weights(self) -> np.ndarray:
         """(n_training_tfs, n_training_tfs) EASE item-item matrix B; column t weighs the other TFs' targets
@@ -159,17 +180,19 @@ class HomologyTransfer:
         genes: Sequence[str | None],
         power: float | None = None,
         centre: bool | None = None,
+        smooth: float | None = None,
     ) -> np.ndarray:
         """(len(proteins), len(genes)) term (share, or share minus popularity with ``centre``); 0 for a
-        gene absent from the training genes or None."""
+        gene absent from the training genes or None. ``power``/``centre``/``smooth`` override the term's."""
         w = self.weights(proteins, power)
+        y = self.targets(smooth)
         cols = np.array([self._gene_col.get(g, -1) if g is not None else -1 for g in genes], dtype=np.int64)
         known = cols >= 0
         out = np.zeros((len(proteins), len(genes)))
         if known.any():
             c = cols[known]
             centred = self.centre if centre is None else centre
-            out[:, known] = w @ self._y[:, c] - (self._degree[c] if centred else 0.0)
+            out[:, known] = w @ y[:, c] - (self._degree[c] if centred else 0.0)
         return out
 
     def pair_interaction(
@@ -180,12 +203,13 @@ class HomologyTransfer:
         gene_idx: np.ndarray,
         power: float | None = None,
         centre: bool | None = None,
+        smooth: float | None = None,
     ) -> np.ndarray:
         """:meth:`interaction` of pairs (proteins[tf_idx[k]], genes[gene_idx[k]]), shape (n_pairs,); each
         distinct TF and gene is computed once."""
         tf_u, tf_inv = np.unique(np.asarray(tf_idx), return_inverse=True)
         g_u, g_inv = np.unique(np.asarray(gene_idx), return_inverse=True)
-        m = self.interaction([proteins[i] for i in tf_u], [genes[i] for i in g_u], power, centre)
+        m = self.interaction([proteins[i] for i in tf_u], [genes[i] for i in g_u], power, centre, smooth)
         return m[tf_inv, g_inv]
 
     def gene_degree(self, genes: Sequence[str | None]) -> np.ndarray:
@@ -212,6 +236,7 @@ class HomologyTransfer:
             "identity": str(self.identity),
             "similarity": str(self.similarity),
             "ease_lambda": float(self.ease_lambda),
+            "smooth": float(self.smooth),
         }
 
     @classmethod
@@ -229,6 +254,7 @@ class HomologyTransfer:
                 identity=str(d.get("identity", "full")),
                 similarity=str(d.get("similarity", "identity")),  # files before it: sequence identity
                 ease_lambda=float(d.get("ease_lambda", 200.0)),
+                smooth=float(d.get("smooth", 0.0)),
             )
         except (KeyError, AttributeError, IndexError, TypeError, ValueError) as exc:
             raise ModelFileError(f"{source}: its homology-transfer term is malformed ({exc!r})") from exc
@@ -243,6 +269,7 @@ POWERS = (1.0, 2.0, 4.0, 8.0, 16.0)
 WEIGHTS = (0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 1024.0, 4096.0)
 CENTRES = (True, False)
 EASE_LAMBDAS = (50.0, 200.0, 1000.0)
+SMOOTHS = (0.0, 0.5)  # identity terms: raw targets, or half EASE's prediction of them (ridge 200)
 
 
 def choose_transfer(
@@ -253,6 +280,7 @@ def choose_transfer(
     powers: Sequence[float] = POWERS,
     weights: Sequence[float] = WEIGHTS,
     centres: Sequence[bool] = CENTRES,
+    smooths: Sequence[float] = (0.0,),
 ) -> tuple[HomologyTransfer, pd.DataFrame]:
     """Grid-search candidate term (identity full / dbd, or similarity "targets" with its ridge) x centre x
     ``power`` x ``weight`` on validation pairs; returns the chosen term and the grid.
@@ -270,7 +298,7 @@ def choose_transfer(
 
     The criterion is the sum of the degree-matched per-TF AUROC and the paper protocol's pooled AUROC:
     a term that buys TF-specificity by giving up the popularity signal the paper protocol rewards (or the
-    reverse) does not win. Ties go to the first in grid order (smaller weight first).
+    reverse) does not win. ``smooths``: values of ``smooth`` tried for identity terms. Ties go to the first in grid order (smaller weight first).
     """
     from grenimja.metrics import auroc_summary
 
@@ -280,18 +308,20 @@ def choose_transfer(
         for centre in centres:
             # a "targets" term weighs training TFs by EASE; its power only serves queries that are not
             # training TFs (none on a split's validation part), so it keeps the one it was made with
-            for power in powers if term.similarity == "identity" else (term.power,):
+            for power, smooth in itertools.product(
+                powers if term.similarity == "identity" else (term.power,),
+                smooths if term.similarity == "identity" else (0.0,),
+            ):
                 inter = {
                     name: term.pair_interaction(
-                        proteins, genes, f["tf_i"].to_numpy(), f["gene_i"].to_numpy(), power, centre
+                        proteins, genes, f["tf_i"].to_numpy(), f["gene_i"].to_numpy(), power, centre, smooth
                     )
                     for name, f in base.items()
                 }
                 for weight in weights:
                     row = {"identity": term.identity, "similarity": term.similarity, "candidate": k}
                     row |= {"ease_lambda": term.ease_lambda if term.similarity == "targets" else np.nan}
-                    row["centre"] = centre
-                    row |= {"power": power, "weight": weight}
+                    row |= {"smooth": smooth, "centre": centre, "power": power, "weight": weight}
                     for name, f in base.items():
                         z = f["logit"].to_numpy() + weight * inter[name]
                         key = "dm" if name == "degree-matched" else name
@@ -303,10 +333,11 @@ def choose_transfer(
     grid = pd.DataFrame(rows)
     best = grid.loc[grid["criterion"].round(10).idxmax()]
     chosen = candidates[int(best["candidate"])]
-    chosen.power, chosen.weight, chosen.centre = (
+    chosen.power, chosen.weight, chosen.centre, chosen.smooth = (
         float(best["power"]),
         float(best["weight"]),
         bool(best["centre"]),
+        float(best["smooth"]),
     )
     return chosen, grid.drop(columns="candidate")
 
@@ -356,7 +387,7 @@ def add_transfer(
         candidates += [
             HomologyTransfer.fit(ds, split, similarity="targets", ease_lambda=lam) for lam in EASE_LAMBDAS
         ]
-    term, grid = choose_transfer(base, candidates, proteins, genes)
+    term, grid = choose_transfer(base, candidates, proteins, genes, smooths=SMOOTHS)
     if grid_out:
         Path(grid_out).parent.mkdir(parents=True, exist_ok=True)
         grid.round(4).to_csv(grid_out, index=False)
@@ -364,6 +395,7 @@ def add_transfer(
         (grid["identity"] == term.identity)
         & (grid["similarity"] == term.similarity)
         & ((grid["ease_lambda"] == term.ease_lambda) | (term.similarity == "identity"))
+        & (grid["smooth"] == term.smooth)
         & (grid["centre"] == term.centre)
         & (grid["power"] == term.power)
         & (grid["weight"] == term.weight)
@@ -377,7 +409,8 @@ def add_transfer(
         "centre": term.centre,
         "identity": term.identity,
         "similarity": term.similarity,
-        "ease_lambda": term.ease_lambda if term.similarity == "targets" else None,
+        "ease_lambda": term.ease_lambda if term.similarity == "targets" or term.smooth else None,
+        "smooth": term.smooth,
         "dataset": Path(dataset).name,
         "split": split,
         "training_tfs": len(term.tfs),
