@@ -23,6 +23,26 @@ def test_platt_recovers_the_scale_of_overconfident_logits_and_lowers_the_error()
     assert np.array_equal(np.argsort(cal.apply(z)), np.argsort(z))  # ranking (and AUROC) unchanged
 
 
+def test_asinh_form_keeps_the_network_s_spread_where_a_huge_term_is_zero():
+    # network logit n carries signal everywhere; a term of weight 4096 is nonzero for a few pairs only
+    rng = np.random.default_rng(1)
+    n = rng.normal(0, 1.5, 20000)
+    share = np.where(rng.random(20000) < 0.15, rng.random(20000), 0.0)
+    y = (rng.random(20000) < 1 / (1 + np.exp(-(n + 6 * share)))).astype(int)
+    z = n + 4096 * share
+    plain = fit_platt(z, y, transforms=("identity",))
+    cal = fit_platt(z, y, "synthetic")
+    assert cal.transform == "asinh"
+    zero = share == 0
+    spread = np.ptp(1 / (1 + np.exp(-cal.apply(z[zero]))))
+    assert spread > 0.3 and np.ptp(1 / (1 + np.exp(-plain.apply(z[zero])))) < 0.05
+    assert np.all(np.diff(cal.apply(np.sort(z))) > 0)  # strictly monotone: rankings unchanged
+    back = Platt.from_payload(cal.to_payload())
+    assert back == cal and np.allclose(back.apply(z), cal.apply(z))
+    with pytest.raises(ValueError, match="transform"):
+        Platt(1.0, 0.0, transform="log")
+
+
 def test_calibration_needs_both_classes():
     with pytest.raises(ValueError, match="positive and negative"):
         fit_platt(np.arange(5.0), np.ones(5))

@@ -444,6 +444,7 @@ def _calibrate(paper: pd.DataFrame, term: HomologyTransfer, proteins: Sequence[s
     record = {
         "a": round(cal.a, 6),
         "b": round(cal.b, 4),
+        "transform": cal.transform,
         "fitted_on": cal.fitted_on,
         "valid_ece_raw": round(expected_calibration_error(sigmoid(z), y), 4),
         "valid_ece_calibrated": round(expected_calibration_error(sigmoid(cal.apply(z)), y), 4),
