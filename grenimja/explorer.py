@@ -201,6 +201,11 @@ TRANSFER_HELP = (
     "identical training TFs that regulate the gene (identity-weighted). It is what makes the ranking depend on "
     "the TF; an uploaded promoter that is not a catalogue gene is scored by the network alone."
 )
+SMOOTH_HELP = (
+    "The training targets in that term are smoothed: each training TF's target list is blended with the genes "
+    "regulated by the TFs that share its targets (EASE ridge regression), so for a TF the model was trained "
+    "on, genes like its known targets rank high even where no source links them to it yet."
+)
 TARGETS_HELP = (
     "Scores of catalogue genes include the model's target-transfer term. For a TF this model was trained on "
     "(same protein), it predicts the gene from the training TFs whose targets overlap this TF's training "
@@ -260,6 +265,8 @@ def model_notes(bundle: Bundle) -> list[str]:
     """One-sentence notes on how this model scores (shown under Predict and Genome scan results)."""
     term = bundle.model.transfer
     notes = [] if term is None else [TARGETS_HELP if term.similarity == "targets" else TRANSFER_HELP]
+    if term is not None and term.smooth > 0:
+        notes.append(SMOOTH_HELP)
     cal = calibration_note(bundle)
     return notes + ([cal] if cal else [])
 

@@ -336,6 +336,9 @@ def test_the_pages_say_which_kind_of_term_ranks_the_genes(tiny_model_dir):
     b.model.transfer = _three(similarity="targets")
     note = next(n for n in model_notes(b) if "target-transfer term" in n)
     assert "whose targets overlap this TF's training targets" in note
+    assert not any("smoothed" in n for n in model_notes(b))
+    b.model.transfer = _three(smooth=0.5)
+    assert any("training targets in that term are smoothed" in n for n in model_notes(b))
 
 
 def test_smoothing_lets_a_query_inherit_its_homolog_s_partners_targets():
