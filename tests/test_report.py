@@ -112,3 +112,20 @@ def test_paper_vs_here_page_gives_every_row_a_verdict():
     at.multiselect[0].set_value(["reproduced"]).run()
     shown = at.dataframe[0].value
     assert (shown["verdict"] == "reproduced").all() and len(shown) < len(ROWS)
+
+
+def test_the_card_names_the_kept_epoch_of_the_homology_model(tmp_path):
+    import json
+
+    from grenimja.report.cards import _homology_model_section
+
+    assert _homology_model_section(tmp_path) == []  # nothing trained: no section
+    (tmp_path / "validation").mkdir()
+    hist = [
+        {"epoch": e, "train_loss": 0.7 - 0.01 * e, "valid_loss": v, "valid_auroc": 0.6 + 0.01 * e}
+        for e, v in ((1, 0.66), (2, 0.63), (3, 0.64))
+    ]
+    (tmp_path / "validation" / "homology60_history.json").write_text(json.dumps(hist))
+    text = "\n".join(_homology_model_section(tmp_path))
+    assert "after 3 epochs for time, 1 of them without a better validation loss; kept epoch 2" in text
+    assert "| 2 | 0.6800 | 0.6300 | 0.620 |" in text
