@@ -179,13 +179,11 @@ class SharedTargetsEASE:
         best = -np.inf
         for lam in EASE_LAMBDAS:
             self.term = HomologyTransfer.fit(ds, split, centre=False, similarity="targets", ease_lambda=lam)
-            paper, dm = (self.raw(valid[n]) for n in ("paper", "degree-matched"))
-            crit = (
-                auroc_summary(valid["paper"]["tf"].to_numpy(), valid["paper"]["label"].to_numpy(), paper)[0]
-                + auroc_summary(
-                    valid["degree-matched"]["tf"].to_numpy(), valid["degree-matched"]["label"].to_numpy(), dm
-                )[1]
-            )
+            crit = 0.0
+            for n, k in (("paper", 0), ("degree-matched", 1)):  # pooled paper + per-TF degree-matched
+                r, f = self.raw(valid[n]), valid[n]
+                ok = np.isfinite(r)  # a validation TF with no training pair has no score
+                crit += auroc_summary(f["tf"].to_numpy()[ok], f["label"].to_numpy()[ok], r[ok])[k]
             if crit > best:
                 best, chosen = crit, self.term
         self.term, self.ease_lambda = chosen, chosen.ease_lambda
