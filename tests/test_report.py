@@ -129,3 +129,22 @@ def test_the_card_names_the_kept_epoch_of_the_homology_model(tmp_path):
     text = "\n".join(_homology_model_section(tmp_path))
     assert "after 3 epochs for time, 1 of them without a better validation loss; kept epoch 2" in text
     assert "| 2 | 0.6800 | 0.6300 | 0.620 |" in text
+
+
+def test_a_lead_within_noise_is_called_a_tie(tmp_path):
+    import json
+
+    from grenimja.report.cards import _target_verdict
+
+    rows = [
+        {"model": "GReNIMJA (this repo)", "per_tf_auroc": 0.712},
+        {"model": "EASE (shared training targets)", "per_tf_auroc": 0.711},
+        {"model": "gene-degree prior", "per_tf_auroc": 0.5},
+    ]
+    f = tmp_path / "b.json"
+    f.write_text(json.dumps(rows))
+    text = _target_verdict(f, 0.75)[0]
+    assert "met.**" in text and "a tie in practice" in text and "goal 0.75 not reached" in text
+    rows[1]["per_tf_auroc"] = 0.6
+    f.write_text(json.dumps(rows))
+    assert "tie" not in _target_verdict(f, 0.75)[0]

@@ -81,13 +81,24 @@ def _target_verdict(path: Path, goal: float = 0.65, scope: str = "") -> list[str
         if not r["model"].startswith("GReNIMJA") and r.get("per_tf_auroc") == r.get("per_tf_auroc")
     ]  # baselines with a per-TF figure (NaN != NaN)
     best = max(base, key=lambda r: r["per_tf_auroc"])
-    met = ours["per_tf_auroc"] > best["per_tf_auroc"]
+    gap = ours["per_tf_auroc"] - best["per_tf_auroc"]
+    met = gap > 0
+    # a lead smaller than this is no lead: TF-level bootstrap SDs of these means measured 0.012 (303 known-split
+    # TFs) to 0.03 (44 held-out TFs)
+    tie = (
+        f" The lead is {gap:.3f}, a tie in practice: GReNIMJA's ranking here is that baseline's."
+        if 0 < gap < TIE_MARGIN
+        else ""
+    )
     return [
         f"**Target (degree-matched per-TF AUROC above every baseline{scope}): {'met' if met else 'not met'}.** "
         f"GReNIMJA {ours['per_tf_auroc']:.3f}; best baseline {best['model']} {best['per_tf_auroc']:.3f}; "
-        f"goal {goal:.2f} {'reached' if ours['per_tf_auroc'] >= goal else 'not reached'}.",
+        f"goal {goal:.2f} {'reached' if ours['per_tf_auroc'] >= goal else 'not reached'}.{tie}",
         "",
     ]
+
+
+TIE_MARGIN = 0.01
 
 
 KNOWN_SCOPE = " run on this build; the per-TF deep baselines and the SVM were not"
@@ -216,15 +227,18 @@ def _transfer_section(res: Path) -> list[str]:
         "from `proteins/Homo_DBD_1120.fa`). On the known split a third kind competes (`similarity` targets): "
         "for a query that is a training TF, the weights are its column of EASE's TF x TF ridge regression of "
         "training targets (Steck 2019; ridge `lambda`), so training TFs that share its targets vote, whatever "
-        "their sequence; other queries fall back to identity. Kind, centre, power and weight are chosen "
+        "their sequence; other queries fall back to identity. `smooth` 0.5 blends each training TF's 0/1 "
+        "targets half and half with EASE's prediction of them (ridge 200) before they vote, so a query inherits "
+        "genes its homologs' target-sharing partners regulate; for a known TF, whose own row carries identity 1, "
+        "that is EASE's prediction of its unseen targets. Kind, smoothing, centre, power and weight are chosen "
         "together on the "
         "validation part (grid in `results/validation/transfer_*.csv`; criterion: degree-matched per-TF AUROC + "
         "paper pooled AUROC). Then the final logit is Platt-scaled on the paper protocol's validation pairs "
         "(monotone: no AUROC changes). Validation metrics, network alone -> with the term:",
         "",
-        "| model | split | similarity | centre | power | weight | paper AUROC | paper per-TF AUROC | "
+        "| model | split | similarity | smooth | centre | power | weight | paper AUROC | paper per-TF AUROC | "
         "degree-matched AUROC | degree-matched per-TF AUROC |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for label, t in rows:
         a, w = t["valid_network_alone"], t["valid_with_term"]
@@ -233,7 +247,8 @@ def _transfer_section(res: Path) -> list[str]:
             for c in ("paper_auroc", "paper_per_tf_auroc", "dm_auroc", "dm_per_tf_auroc")
         )
         out.append(
-            f"| {label} | {t['split']} | {_similarity_label(t)} | {t.get('centre', True)} | {t['power']:g} | "
+            f"| {label} | {t['split']} | {_similarity_label(t)} | {t.get('smooth', 0.0):g} | {t.get('centre', True)} | "
+            f"{t['power']:g} | "
             f"{t['weight']:g} | {cells} |"
         )
     cals = [(label, t["calibration"]) for label, t in rows if "calibration" in t]
@@ -242,12 +257,13 @@ def _transfer_section(res: Path) -> list[str]:
             "",
             "Calibration (validation pairs of the paper protocol; ECE = expected calibration error over 10 bins):",
             "",
-            "| model | ECE raw -> calibrated | precision at p >= 0.5 | recall at p >= 0.5 |",
-            "|---|---|---|---|",
+            "| model | form | ECE raw -> calibrated | precision at p >= 0.5 | recall at p >= 0.5 |",
+            "|---|---|---|---|---|",
         ]
         for label, c in cals:
+            form = "a asinh(z) + b" if c.get("transform") == "asinh" else "a z + b"
             out.append(
-                f"| {label} | {c['valid_ece_raw']:.3f} -> {c['valid_ece_calibrated']:.3f} | "
+                f"| {label} | {form} | {c['valid_ece_raw']:.3f} -> {c['valid_ece_calibrated']:.3f} | "
                 f"{c.get('valid_precision_at_0.5', float('nan')):.3f} | {c.get('valid_recall_at_0.5', float('nan')):.3f} |"
             )
     out.append("")
