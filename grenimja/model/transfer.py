@@ -7,7 +7,7 @@ of all training TFs regulating ``g`` (the gene's popularity), so it carries none
 says what ``t`` is aligned to: the training TFs' full-length proteins (``"full"``) or their DNA-binding
 domains where known (``"dbd"``; the query is always the full-length protein, and the local alignment
 finds its DBD). The network's logit plus ``weight`` times this term is the score of a model file that
-carries one (``payload["transfer"]``); all four settings are chosen on the validation part
+carries one (``payload["transfer"]``); all its settings are chosen on the validation part
 (:func:`choose_transfer`).
 
 With ``similarity="targets"`` the weights of a query that *is* a training TF (same full-length protein)
