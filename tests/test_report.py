@@ -144,7 +144,10 @@ def test_a_lead_within_noise_is_called_a_tie(tmp_path):
     f = tmp_path / "b.json"
     f.write_text(json.dumps(rows))
     text = _target_verdict(f, 0.75)[0]
-    assert "met.**" in text and "a tie in practice" in text and "goal 0.75 not reached" in text
+    assert "): tied.**" in text and "a tie, not a win" in text and "goal 0.75 not reached" in text
     rows[1]["per_tf_auroc"] = 0.6
     f.write_text(json.dumps(rows))
-    assert "tie" not in _target_verdict(f, 0.75)[0]
+    assert "): met.**" in _target_verdict(f, 0.75)[0] and "tie" not in _target_verdict(f, 0.75)[0]
+    rows[1]["per_tf_auroc"] = 0.72
+    f.write_text(json.dumps(rows))
+    assert "): not met.**" in _target_verdict(f, 0.75)[0]
