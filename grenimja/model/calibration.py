@@ -36,8 +36,7 @@ class Platt:
 
     def apply(self, z: np.ndarray) -> np.ndarray:
         """Calibrated logits, same shape as ``z``."""
-        z = np.asarray(z, dtype=np.float64)
-        return self.a * (np.arcsinh(z) if self.transform == "asinh" else z) + self.b
+        return self.a * _transformed(z, self.transform) + self.b
 
     def to_payload(self) -> dict:
         return {
@@ -61,6 +60,12 @@ class Platt:
 TRANSFORMS = ("identity", "asinh")
 
 
+def _transformed(z: np.ndarray, transform: str) -> np.ndarray:
+    """``z`` (float64) as the calibration's ``transform`` sees it: itself, or asinh(z)."""
+    z = np.asarray(z, dtype=np.float64)
+    return np.arcsinh(z) if transform == "asinh" else z
+
+
 def fit_platt(
     z: np.ndarray, y: np.ndarray, fitted_on: str = "", transforms: tuple[str, ...] = TRANSFORMS
 ) -> Platt:
@@ -69,17 +74,19 @@ def fit_platt(
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import log_loss
 
+    from grenimja.predict import sigmoid
+
     z, y = np.asarray(z, dtype=np.float64), np.asarray(y)
     if len(np.unique(y)) < 2:
         raise ValueError("calibration needs positive and negative pairs")
     best, best_loss = None, np.inf
     for t in transforms:
-        x = np.arcsinh(z) if t == "asinh" else z
+        x = _transformed(z, t)
         mu, sd = x.mean(), x.std() or 1.0  # standardised, so lbfgs converges whatever the logits' scale
         lr = LogisticRegression(C=1e6, max_iter=1000).fit(((x - mu) / sd)[:, None], y)
         a = float(lr.coef_[0, 0] / sd)
         cal = Platt(a=a, b=float(lr.intercept_[0] - a * mu), fitted_on=fitted_on, transform=t)
-        loss = log_loss(y, 1.0 / (1.0 + np.exp(-cal.apply(z))), labels=[0, 1])
+        loss = log_loss(y, sigmoid(cal.apply(z)), labels=[0, 1])
         if loss < best_loss - 1e-12:
             best, best_loss = cal, loss
     return best
