@@ -9,19 +9,30 @@ from grenimja.dataset import Dataset
 
 
 class _Calibrated:
-    """Raw scores -> probabilities by a 1-D logistic fit on the validation pairs (monotone: AUROC unchanged)."""
+    """Raw scores -> probabilities by a 1-D logistic fit on the validation pairs (monotone: AUROC unchanged).
+
+    A raw score may be NaN where the baseline cannot score a pair; such pairs are left out of the fit and
+    stay NaN.
+    """
 
     def _calibrate(self, ds: Dataset, split: str) -> None:
         from sklearn.linear_model import LogisticRegression
 
         va = ds.split(split, "valid")
+        r, y = self.raw(va), va["label"].to_numpy()
+        ok = np.isfinite(r)
         self.cal = None
-        if va["label"].nunique() == 2:
-            self.cal = LogisticRegression().fit(self.raw(va)[:, None], va["label"].to_numpy())
+        if len(np.unique(y[ok])) == 2:
+            self.cal = LogisticRegression().fit(r[ok, None], y[ok])
 
     def score(self, pairs: pd.DataFrame) -> np.ndarray:
         r = self.raw(pairs)
-        return r if self.cal is None else self.cal.predict_proba(r[:, None])[:, 1]
+        if self.cal is None:
+            return r
+        out, ok = np.full(len(r), np.nan), np.isfinite(r)
+        if ok.any():
+            out[ok] = self.cal.predict_proba(r[ok, None])[:, 1]
+        return out
 
 
 class GeneDegreePrior(_Calibrated):
@@ -155,7 +166,7 @@ class LogisticMF:
         return out
 
 
-class SharedTargetsEASE:
+class SharedTargetsEASE(_Calibrated):
     """Collaborative filtering over TFs, no sequences: EASE (Steck 2019) on the training targets.
 
     score(tf, gene) = sum_s B[s, tf] y[s, gene], B the TF x TF ridge regression of each TF's training target
@@ -169,8 +180,6 @@ class SharedTargetsEASE:
     coverage_note = "TF not in the training part"
 
     def fit(self, ds: Dataset, split: str) -> SharedTargetsEASE:
-        from sklearn.linear_model import LogisticRegression
-
         from grenimja.metrics import auroc_summary
         from grenimja.model.transfer import EASE_LAMBDAS, HomologyTransfer
 
@@ -187,10 +196,7 @@ class SharedTargetsEASE:
             if crit > best:
                 best, chosen = crit, self.term
         self.term, self.ease_lambda = chosen, chosen.ease_lambda
-        va = ds.split(split, "valid")
-        r = self.raw(va)
-        ok = np.isfinite(r)
-        self.cal = LogisticRegression().fit(r[ok, None], va["label"].to_numpy()[ok])
+        self._calibrate(ds, split)
         return self
 
     def raw(self, pairs: pd.DataFrame) -> np.ndarray:
@@ -200,12 +206,4 @@ class SharedTargetsEASE:
         out = np.full(len(pairs), np.nan)
         if trained.any():
             out[trained] = self.term.pair_interaction(self.proteins, self.genes, tf[trained], gene[trained])
-        return out
-
-    def score(self, pairs: pd.DataFrame) -> np.ndarray:
-        r = self.raw(pairs)
-        ok = np.isfinite(r)
-        out = np.full(len(r), np.nan)
-        if ok.any():
-            out[ok] = self.cal.predict_proba(r[ok, None])[:, 1]
         return out
