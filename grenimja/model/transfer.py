@@ -272,6 +272,11 @@ EASE_LAMBDAS = (50.0, 200.0, 1000.0)
 SMOOTHS = (0.0, 0.5)  # identity terms: raw targets, or half EASE's prediction of them (ridge 200)
 
 
+def best_row(grid: pd.DataFrame) -> pd.Series:
+    """The grid row :func:`choose_transfer` picks: the highest criterion, the first of equals (grid order)."""
+    return grid.loc[grid["criterion"].round(10).idxmax()]
+
+
 def choose_transfer(
     base: dict[str, pd.DataFrame],
     transfer: HomologyTransfer | Sequence[HomologyTransfer],
@@ -331,7 +336,7 @@ def choose_transfer(
                     row["criterion"] = row["dm_per_tf_auroc"] + row["paper_auroc"]
                     rows.append(row)
     grid = pd.DataFrame(rows)
-    best = grid.loc[grid["criterion"].round(10).idxmax()]
+    best = best_row(grid)
     chosen = candidates[int(best["candidate"])]
     chosen.power, chosen.weight, chosen.centre, chosen.smooth = (
         float(best["power"]),
@@ -391,15 +396,7 @@ def add_transfer(
     if grid_out:
         Path(grid_out).parent.mkdir(parents=True, exist_ok=True)
         grid.round(4).to_csv(grid_out, index=False)
-    chosen = grid[
-        (grid["identity"] == term.identity)
-        & (grid["similarity"] == term.similarity)
-        & ((grid["ease_lambda"] == term.ease_lambda) | (term.similarity == "identity"))
-        & (grid["smooth"] == term.smooth)
-        & (grid["centre"] == term.centre)
-        & (grid["power"] == term.power)
-        & (grid["weight"] == term.weight)
-    ].iloc[0]
+    chosen = best_row(grid)
     alone = grid[grid["weight"] == 0].iloc[0]
     metric_cols = ["paper_auroc", "paper_per_tf_auroc", "dm_auroc", "dm_per_tf_auroc"]
     meta = dict(payload.get("meta", {}))
