@@ -6,6 +6,8 @@ Everything computed here is a call into ``grenimja``; this module only caches an
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -93,3 +95,30 @@ def download(df: pd.DataFrame, name: str, label: str = "Download CSV") -> None:
         key=f"dl_{name}",
         on_click="ignore",
     )
+
+
+def throttled(draw: Callable[[float], None], step: float = 0.1) -> Callable[[float], None]:
+    """Wrap a progress callback so that it draws only when the fraction done has moved by ``step`` or reached 1.
+
+    Every redraw is a message the browser renders while the scan shares the 2 cores with it: a genome scan's
+    65 batches made 65 redraws, ~0.9 s of a 3.5 s warm scan in Chromium; ten cost ~0.1 s.
+    """
+    last = -1.0
+
+    def tick(f: float) -> None:
+        nonlocal last
+        if f - last >= step or (f >= 1.0 > last):
+            last = f
+            draw(f)
+
+    return tick
+
+
+@contextmanager
+def progress(text: str, step: float = 0.1) -> Iterator[Callable[[float], None]]:
+    """A progress bar for the duration of the block; yields its (throttled) callback, which takes 0..1."""
+    bar = st.progress(0.0, text=text)
+    try:
+        yield throttled(lambda f: bar.progress(f, text=f"{text} {f:.0%}"), step)
+    finally:
+        bar.empty()

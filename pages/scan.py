@@ -60,9 +60,8 @@ by = st.radio(
     help=SPECIFICITY_HELP,
 )
 if protein is not None and st.button("Scan all promoters", type="primary"):
-    bar = st.progress(0.0, text="Scoring promoters ...")
-    res = scan_sequence(b, protein, progress=lambda f: bar.progress(f, text=f"Scoring promoters ... {f:.0%}"))
-    bar.empty()
+    with ui.progress("Scoring promoters ...") as tick:
+        res = scan_sequence(b, protein, progress=tick)
     st.session_state["scan"] = (name, res, protein, b.name)
 
 last = st.session_state.get("scan")

@@ -165,6 +165,21 @@ def test_scan_page_hides_the_last_ranking_once_another_tf_is_picked():
     assert any("last scan was for MAX" in i.value and "to scan SOX2" in i.value for i in at.info)
 
 
+def test_a_scan_s_progress_bar_redraws_about_ten_times_not_once_per_batch():
+    import sys
+
+    sys.path.insert(0, str(REPO))
+    import ui
+
+    drawn: list[float] = []
+    tick = ui.throttled(drawn.append, step=0.1)
+    for i in range(1, 66):  # a genome scan's 65 batches of 256 promoters
+        tick(i / 65)
+    assert drawn[0] == 1 / 65 and drawn[-1] == 1.0
+    assert 10 <= len(drawn) <= 11
+    assert all(b - a >= 0.1 for a, b in zip(drawn[:-2], drawn[1:-1], strict=True))
+
+
 def test_scan_page_upload_with_bad_record():
     at = open_page("pages/scan.py")
     at.radio[0].set_value("Upload / paste protein FASTA").run()

@@ -143,14 +143,19 @@ def test_upload_example_fasta_and_read_probabilities_in_chromium(server):
         page.get_by_text("Precision of the top-k").wait_for(timeout=60_000)
         times["genome scan, first (encodes every promoter)"] = time.time() - t0
         _shot(page, "scan.png")
+        # warm: another TF (nothing of MAX's result can be reused), the promoters already encoded
+        picker = page.locator("[data-testid='stSelectbox']").filter(has_text="TF").last
+        picker.click()
+        page.keyboard.type("SOX2")
+        page.keyboard.press("Enter")
+        page.get_by_text("press 'Scan all promoters' to scan SOX2").wait_for(timeout=60_000)
         _settle(page)
         t0 = time.time()
         page.get_by_role("button", name="Scan all promoters").click()
-        # timed from the click until the run's status widget, once shown, is gone (no fixed sleep inside)
-        status = page.locator("[data-testid='stStatusWidget']")
-        status.wait_for(state="visible", timeout=30_000)
-        status.wait_for(state="hidden", timeout=180_000)
-        times["genome scan, warm"] = time.time() - t0
+        # timed from the click until SOX2's ranking is drawn and the run has ended (no fixed sleep inside)
+        page.get_by_text("SOX2: ranked targets").wait_for(timeout=180_000)
+        page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden", timeout=180_000)
+        times["genome scan, warm (another TF)"] = time.time() - t0
         # the CSV is written only when clicked (a deferred download): every promoter's row arrives
         with page.expect_download(timeout=120_000) as dl:
             page.get_by_role("button", name="Download all scores (CSV)").click()
