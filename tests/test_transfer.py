@@ -353,3 +353,11 @@ def test_smoothing_lets_a_query_inherit_its_homolog_s_partners_targets():
     assert back.smooth == 0.5 and np.allclose(back.interaction(["D"], plain.genes)[0], s)
     with pytest.raises(ValueError, match="smooth"):
         _three(smooth=1.5)
+
+
+def test_a_new_ridge_on_a_live_term_gives_that_ridge_s_weights_and_smoothing():
+    live, fresh = _three(smooth=0.5, ease_lambda=0.1), _three(smooth=0.5, ease_lambda=5.0)
+    before = live.targets().copy()
+    live.ease_lambda = 5.0  # after the first use: the cached matrices must not be served for the new ridge
+    assert np.allclose(live.ease_weights(), fresh.ease_weights())
+    assert np.allclose(live.targets(), fresh.targets()) and not np.allclose(live.targets(), before)

@@ -81,30 +81,33 @@ class HomologyTransfer:
             )
         if not 0.0 <= self.smooth <= 1.0:
             raise ValueError(f"smooth must lie in [0, 1], not {self.smooth}")
-        self._ease: np.ndarray | None = None
-        self._smoothed: dict[float, np.ndarray] = {}
+        # keyed by the settings they derive from: an attribute changed on a live term never serves a stale matrix
+        self._ease: dict[float, np.ndarray] = {}
+        self._smoothed: dict[tuple[float, float], np.ndarray] = {}
 
     def targets(self, smooth: float | None = None) -> np.ndarray:
         """(n_training_tfs, n_genes) training targets the weights vote with: 0/1, blended with EASE's
-        prediction of them by ``smooth`` (the term's own unless given; cached per value)."""
+        prediction of them by ``smooth`` (the term's own unless given; cached per value and ridge)."""
         s = self.smooth if smooth is None else smooth
         if s == 0:
             return self._y
-        if s not in self._smoothed:
+        key = (float(s), float(self.ease_lambda))
+        if key not in self._smoothed:
             y = self._y.astype(np.float64)
-            self._smoothed[s] = ((1 - s) * y + s * (self.ease_weights().T @ y)).astype(np.float32)
-        return self._smoothed[s]
+            self._smoothed[key] = ((1 - s) * y + s * (self.ease_weights().T @ y)).astype(np.float32)
+        return self._smoothed[key]
 
     def ease_weights(self) -> np.ndarray:
         """(n_training_tfs, n_training_tfs) EASE item-item matrix B; column t weighs the other TFs' targets
-        to predict t's (zero diagonal). Computed once from the training targets."""
-        if self._ease is None:
+        to predict t's (zero diagonal). Computed once per ``ease_lambda`` from the training targets."""
+        lam = float(self.ease_lambda)
+        if lam not in self._ease:
             y = self._y.astype(np.float64)
-            p = np.linalg.inv(y @ y.T + self.ease_lambda * np.eye(len(y)))
+            p = np.linalg.inv(y @ y.T + lam * np.eye(len(y)))
             b = -p / np.diag(p)[None, :]
             np.fill_diagonal(b, 0.0)
-            self._ease = b
-        return self._ease
+            self._ease[lam] = b
+        return self._ease[lam]
 
     @classmethod
     def fit(
