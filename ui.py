@@ -56,7 +56,9 @@ def pick_model():
         "Model",
         names,
         index=default,
-        help="unknown: trained TF-disjoint (for new TFs); known: pair-level split",
+        help="unknown: trained TF-disjoint (for new TFs); known: pair-level split; homology: trained "
+        "TF-disjoint with every held-out TF at most 40% identical to a training TF (for TFs without a close "
+        "homolog)",
     )
     try:
         b = bundle(name, str(mdir))

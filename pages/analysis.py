@@ -99,7 +99,7 @@ with tab2:
         ui.download(emb, "grenimja_tsne.csv", "Download t-SNE coordinates (CSV)")
 
 with tab3:
-    split = "unknown" if b.name == "unknown" else "known"
+    split = str(b.meta.get("split", "unknown"))
     fig2 = robustness_results(split)
     if fig2 is None:
         st.info(

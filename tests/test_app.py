@@ -31,6 +31,21 @@ def test_home_shows_model_card_and_citation():
     assert any("wavefront" in m.value for m in speed.markdown)
 
 
+@pytest.mark.skipif(not (REPO / "models" / "homology.pt").is_file(), reason="no bundled homology model")
+def test_the_homology_model_is_offered_with_its_own_split_s_metrics_and_scans():
+    at = open_page()
+    at.sidebar.selectbox[0].set_value("homology").run()
+    assert not at.exception
+    assert next(m for m in at.metric if m.label == "Split").value == "homology"
+    assert at.subheader[0].value == "Bundled model: `homology`"
+    assert list(at.dataframe[0].value["negatives"]) == ["paper", "degree-matched"]
+    at.switch_page("pages/scan.py").run()
+    at.button[0].click().run()
+    assert not at.exception and at.subheader[0].value.startswith("MAX: ranked targets")
+    res = at.dataframe[0].value
+    assert res["tf_specificity"].notna().all()  # the bundled file carries its gene reference
+
+
 def test_predict_page_shows_tf_specificity_beside_the_probability():
     at = open_page("pages/predict.py")
     at.button(key="tf_ex").click().run()
