@@ -41,6 +41,13 @@ def known_interactions():
         return None, str(exc)
 
 
+CHOICE, PICKER = "model_choice", "model_picker"
+
+
+def _remember_model() -> None:
+    st.session_state[CHOICE] = st.session_state[PICKER]
+
+
 def pick_model():
     """Sidebar model choice; returns the loaded bundle or stops the page with a clear message."""
     mdir = model_dir()
@@ -51,11 +58,17 @@ def pick_model():
             "Train one with `grenimja train` (see README)."
         )
         st.stop()
-    default = names.index("unknown") if "unknown" in names else 0
+    choice = st.session_state.get(CHOICE)
+    if choice not in names:
+        choice = st.session_state[CHOICE] = "unknown" if "unknown" in names else names[0]
+    # each page's picker is a widget of that page, which Streamlit resets on the next page; the choice lives
+    # under a plain Session State key instead, and every page's picker starts from it
+    st.session_state[PICKER] = choice
     name = st.sidebar.selectbox(
         "Model",
         names,
-        index=default,
+        key=PICKER,
+        on_change=_remember_model,
         help="unknown: trained TF-disjoint (for new TFs); known: pair-level split; homology: trained "
         "TF-disjoint with every held-out TF at most 40% identical to a training TF (for TFs without a close "
         "homolog)",

@@ -46,6 +46,16 @@ def test_the_homology_model_is_offered_with_its_own_split_s_metrics_and_scans():
     assert res["tf_specificity"].notna().all()  # the bundled file carries its gene reference
 
 
+def test_the_model_picked_in_the_sidebar_holds_on_every_page_after():
+    at = open_page()
+    at.sidebar.selectbox[0].set_value("known").run()
+    at.switch_page("pages/paper.py").run()  # a page without the picker in between
+    for page in ("pages/predict.py", "pages/scan.py", "pages/home.py"):
+        at.switch_page(page).run()
+        assert not at.exception and at.sidebar.selectbox[0].value == "known", page
+    assert at.subheader[0].value == "Bundled model: `known`"
+
+
 def test_predict_page_shows_tf_specificity_beside_the_probability():
     at = open_page("pages/predict.py")
     at.button(key="tf_ex").click().run()
