@@ -116,7 +116,8 @@ def throttled(draw: Callable[[float], None], step: float = 0.1) -> Callable[[flo
     """Wrap a progress callback so that it draws only when the fraction done has moved by ``step`` or reached 1.
 
     Every redraw is a message the browser renders while the scan shares the 2 cores with it: a genome scan's
-    65 batches made 65 redraws, ~0.9 s of a 3.5 s warm scan in Chromium; ten cost ~0.1 s.
+    65 batches made 65 redraws, and redrawing every 10% instead made warm scans 0.2-0.9 s faster in paired
+    Chromium runs (bench/README.md).
     """
     last = -1.0
 
