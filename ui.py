@@ -83,6 +83,23 @@ def pick_model():
     return b
 
 
+def keep_result(key: str, model: str, value) -> None:
+    """Store a page's computed result under ``key`` with the name of the model that computed it."""
+    st.session_state[key] = (model, value)
+
+
+def last_result(key: str, model: str, what: str):
+    """The result stored under ``key`` if ``model`` computed it, else None; a result of another model is not
+    shown as this one's, and the page says whose it was (the model choice holds across pages)."""
+    got = st.session_state.get(key)
+    if got is None:
+        return None
+    if got[0] != model:
+        st.info(f"The last {what} was computed with model `{got[0]}`; run it again for `{model}`.")
+        return None
+    return got[1]
+
+
 def read_input(label: str, key: str, example: Path | None = None, height: int = 120) -> str:
     """Text of an uploaded file, else of the text area (which an example button can fill)."""
     up = st.file_uploader(

@@ -80,9 +80,8 @@ with tab2:
         emb["gene"] = cat.genes["gene"].to_numpy()[emb["gene_i"]]
         emb["cpg_promoter"] = cat.genes["cpg"].to_numpy()[emb["gene_i"]].astype(bool)
         emb["tf_seen_in_training"] = emb["tf"].isin(train)
-        st.session_state["tsne"] = emb
-    if "tsne" in st.session_state:
-        emb = st.session_state["tsne"]
+        ui.keep_result("tsne", b.name, emb)
+    if (emb := ui.last_result("tsne", b.name, "t-SNE")) is not None:
         colour = st.radio(
             "Colour by", ["tf", "score", "cpg_promoter", "tf_seen_in_training"], horizontal=True
         )

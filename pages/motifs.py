@@ -54,11 +54,10 @@ with tab1:
     meme = st.file_uploader("Optional: another protein motif database (MEME format)", type=["meme", "txt"])
     if st.button("Compare filters", type="primary", key="go_prot"):
         try:
-            st.session_state["motifs"] = _protein(b.name, top, meme.getvalue() if meme else None)
+            ui.keep_result("motifs", b.name, _protein(b.name, top, meme.getvalue() if meme else None))
         except GrenimjaError as exc:
             st.error(str(exc))
-    if "motifs" in st.session_state:
-        res = st.session_state["motifs"]
+    if (res := ui.last_result("motifs", b.name, "filter comparison")) is not None:
         st.markdown(
             "**Motifs matched significantly (q < 0.05), by relative filter frequency** (paper Table 3)"
         )
@@ -79,9 +78,8 @@ with tab1:
             )
 with tab2:
     if st.button("Analyse DNA filters", key="go_dna"):
-        st.session_state["dna"] = _dna(b.name)
-    if "dna" in st.session_state:
-        res = st.session_state["dna"]
+        ui.keep_result("dna", b.name, _dna(b.name))
+    if (res := ui.last_result("dna", b.name, "DNA filter analysis")) is not None:
         st.markdown("**Two most frequent bases per active DNA filter** (paper Table 4)")
         st.plotly_chart(px.bar(res["top2"], x="pair", y="frequency", height=300))
         ui.download(res["top2"], "grenimja_dna_top2.csv", "Download base-pair table")
@@ -98,26 +96,23 @@ with tab3:
         try:
             hits = blast_identity({tf: seqs[tf]}, {names[j]: seqs[names[j]] for j in nb}, evalue=1e-5)
             ident = dict(zip(hits.get("subject", []), hits.get("pident", []), strict=True))
-            st.session_state["nb"] = (
-                tf,
-                k,
-                pd.DataFrame(
-                    [
-                        {
-                            "rank": r + 1,
-                            "neighbour": names[j],
-                            "blast_identity_pct": ident.get(names[j], 0.0),
-                            "homologous": names[j] in ident,
-                            "seen_in_training": names[j] in set(b.training_tfs),
-                        }
-                        for r, j in enumerate(nb)
-                    ]
-                ),
+            table = pd.DataFrame(
+                [
+                    {
+                        "rank": r + 1,
+                        "neighbour": names[j],
+                        "blast_identity_pct": ident.get(names[j], 0.0),
+                        "homologous": names[j] in ident,
+                        "seen_in_training": names[j] in set(b.training_tfs),
+                    }
+                    for r, j in enumerate(nb)
+                ]
             )
+            ui.keep_result("nb", b.name, (tf, k, table))
         except GrenimjaError as exc:
             st.error(str(exc))
-    if "nb" in st.session_state:
-        tf, k, table = st.session_state["nb"]
+    if (last := ui.last_result("nb", b.name, "neighbour search")) is not None:
+        tf, k, table = last
         st.markdown(
             f"**{table['homologous'].mean():.0%}** of {tf}'s {k} nearest TFs in latent space are BLAST "
             "homologs (e-value < 1e-5)."

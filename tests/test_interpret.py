@@ -65,7 +65,13 @@ def test_analysis_page_draws_adjacency_and_tsne():
     assert not at.exception
     assert any(d.label == "Download t-SNE coordinates (CSV)" for d in at.get("download_button"))
     # the default TFs mix held-out and training TFs: the training-status colouring shows both classes
-    assert set(at.session_state["tsne"]["tf_seen_in_training"]) == {True, False}
+    model, emb = at.session_state["tsne"]
+    assert model == "unknown" and set(emb["tf_seen_in_training"]) == {True, False}
+    # another model picked: the t-SNE of unknown.pt's latent space is not shown as known.pt's
+    at.sidebar.selectbox[0].set_value("known").run()
+    assert not at.exception
+    assert not any(d.label == "Download t-SNE coordinates (CSV)" for d in at.get("download_button"))
+    assert any("last t-SNE was computed with model `unknown`" in i.value for i in at.info)
 
 
 @pytest.mark.skipif(not (REPO / "models" / "unknown.pt").is_file(), reason="no bundled model")
