@@ -6,13 +6,13 @@ st.set_page_config(page_title="GReNIMJA explorer", page_icon=":material/genetics
 
 nav = st.navigation(
     [
-        st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
-        st.Page("pages/predict.py", title="Predict", icon=":material/science:"),
-        st.Page("pages/scan.py", title="Genome scan", icon=":material/travel_explore:"),
-        st.Page("pages/network.py", title="Predicted network", icon=":material/hub:"),
-        st.Page("pages/analysis.py", title="Analyses", icon=":material/insights:"),
-        st.Page("pages/motifs.py", title="Motifs & homology", icon=":material/biotech:"),
-        st.Page("pages/paper.py", title="Paper vs here", icon=":material/compare:"),
+        st.Page("views/home.py", title="Home", icon=":material/home:", default=True),
+        st.Page("views/predict.py", title="Predict", icon=":material/science:"),
+        st.Page("views/scan.py", title="Genome scan", icon=":material/travel_explore:"),
+        st.Page("views/network.py", title="Predicted network", icon=":material/hub:"),
+        st.Page("views/analysis.py", title="Analyses", icon=":material/insights:"),
+        st.Page("views/motifs.py", title="Motifs & homology", icon=":material/biotech:"),
+        st.Page("views/paper.py", title="Paper vs here", icon=":material/compare:"),
     ]
 )
 nav.run()

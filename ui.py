@@ -41,11 +41,24 @@ def known_interactions():
         return None, str(exc)
 
 
-CHOICE, PICKER = "model_choice", "model_picker"
+def _copy_state(src: str, dst: str) -> None:
+    st.session_state[dst] = st.session_state[src]
 
 
-def _remember_model() -> None:
-    st.session_state[CHOICE] = st.session_state[PICKER]
+def kept(widget_key: str, default) -> dict:
+    """Keyword arguments that make the keyed widget ``widget_key`` keep its value across pages.
+
+    A widget belongs to the page that made it, and Streamlit resets it when another page runs. Its value is
+    copied to a plain Session State key on every change, and each run starts the widget from that copy
+    (``default`` the first time).
+    """
+    copy = f"{widget_key}__kept"
+    st.session_state.setdefault(copy, default)
+    st.session_state[widget_key] = st.session_state[copy]
+    return {"key": widget_key, "on_change": _copy_state, "args": (widget_key, copy)}
+
+
+MODEL_KEY = "model"
 
 
 def pick_model():
@@ -58,17 +71,13 @@ def pick_model():
             "Train one with `grenimja train` (see README)."
         )
         st.stop()
-    choice = st.session_state.get(CHOICE)
-    if choice not in names:
-        choice = st.session_state[CHOICE] = "unknown" if "unknown" in names else names[0]
-    # each page's picker is a widget of that page, which Streamlit resets on the next page; the choice lives
-    # under a plain Session State key instead, and every page's picker starts from it
-    st.session_state[PICKER] = choice
+    default = "unknown" if "unknown" in names else names[0]
+    if st.session_state.get(f"{MODEL_KEY}__kept") not in names:  # a model file removed since it was picked
+        st.session_state[f"{MODEL_KEY}__kept"] = default
     name = st.sidebar.selectbox(
         "Model",
         names,
-        key=PICKER,
-        on_change=_remember_model,
+        **kept(MODEL_KEY, default),
         help="unknown: trained TF-disjoint (for new TFs); known: pair-level split; homology: trained "
         "TF-disjoint with every held-out TF at most 40% identical to a training TF (for TFs without a close "
         "homolog)",
@@ -106,8 +115,10 @@ def read_input(label: str, key: str, example: Path | None = None, height: int = 
         f"{label}: upload FASTA", type=["fa", "fasta", "faa", "fna", "txt"], key=f"{key}_up"
     )
     if example is not None and st.button(f"Use example ({example.name})", key=f"{key}_ex"):
-        st.session_state[f"{key}_txt"] = example.read_text()
-    text = st.text_area(f"{label}: or paste FASTA", key=f"{key}_txt", height=height)
+        st.session_state[f"{key}_txt__kept"] = example.read_text()
+    # pasted text is kept when the user visits another page; an uploaded file is not (Streamlit cannot
+    # put a file back into an uploader)
+    text = st.text_area(f"{label}: or paste FASTA", height=height, **kept(f"{key}_txt", ""))
     if up is not None:
         text = up.getvalue().decode("utf-8", errors="replace")
     if len(text) > MAX_TEXT:

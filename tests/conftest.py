@@ -65,7 +65,7 @@ def mirror_data_dir(data_dir: Path, root: Path) -> Path:
 
 
 def open_page(page: str | None = None, timeout: int = 300):
-    """The app under AppTest, switched to ``page`` (e.g. "pages/predict.py"), asserted to run cleanly."""
+    """The app under AppTest, switched to ``page`` (e.g. "views/predict.py"), asserted to run cleanly."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=timeout)

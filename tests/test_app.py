@@ -39,7 +39,7 @@ def test_the_homology_model_is_offered_with_its_own_split_s_metrics_and_scans():
     assert next(m for m in at.metric if m.label == "Split").value == "homology"
     assert at.subheader[0].value == "Bundled model: `homology`"
     assert list(at.dataframe[0].value["negatives"]) == ["paper", "degree-matched"]
-    at.switch_page("pages/scan.py").run()
+    at.switch_page("views/scan.py").run()
     at.button[0].click().run()
     assert not at.exception and at.subheader[0].value.startswith("MAX: ranked targets")
     res = at.dataframe[0].value
@@ -49,15 +49,28 @@ def test_the_homology_model_is_offered_with_its_own_split_s_metrics_and_scans():
 def test_the_model_picked_in_the_sidebar_holds_on_every_page_after():
     at = open_page()
     at.sidebar.selectbox[0].set_value("known").run()
-    at.switch_page("pages/paper.py").run()  # a page without the picker in between
-    for page in ("pages/predict.py", "pages/scan.py", "pages/home.py"):
+    at.switch_page("views/paper.py").run()  # a page without the picker in between
+    for page in ("views/predict.py", "views/scan.py", "views/home.py"):
         at.switch_page(page).run()
         assert not at.exception and at.sidebar.selectbox[0].value == "known", page
     assert at.subheader[0].value == "Bundled model: `known`"
 
 
+def test_pasted_fasta_is_still_there_after_visiting_another_page():
+    at = open_page("views/predict.py")
+    at.button(key="tf_ex").click().run()  # the example button fills the TF box
+    at.text_area(key="prom_txt").input(">p1\n" + "ACGT" * 15 + "\n").run()  # typed by hand
+    tf_text = at.text_area(key="tf_txt").value
+    assert tf_text.startswith(">")
+    at.switch_page("views/paper.py").run()
+    at.switch_page("views/predict.py").run()
+    assert not at.exception
+    assert at.text_area(key="tf_txt").value == tf_text
+    assert at.text_area(key="prom_txt").value == ">p1\n" + "ACGT" * 15 + "\n"
+
+
 def test_predict_page_shows_tf_specificity_beside_the_probability():
-    at = open_page("pages/predict.py")
+    at = open_page("views/predict.py")
     at.button(key="tf_ex").click().run()
     at.button(key="prom_ex").click().run()
     at.button(key="go_fasta").click().run()
@@ -67,7 +80,7 @@ def test_predict_page_shows_tf_specificity_beside_the_probability():
 
 
 def test_scan_page_ranks_by_tf_specificity_and_marks_popular_genes():
-    at = open_page("pages/scan.py")
+    at = open_page("views/scan.py")
     at.radio[1].set_value("tf_specificity").run()
     at.button[0].click().run()
     assert not at.exception
@@ -77,7 +90,7 @@ def test_scan_page_ranks_by_tf_specificity_and_marks_popular_genes():
 
 
 def test_predict_page_scores_example_fasta():
-    at = open_page("pages/predict.py")
+    at = open_page("views/predict.py")
     at.button(key="tf_ex").click().run()
     at.button(key="prom_ex").click().run()
     at.button(key="go_fasta").click().run()
@@ -93,7 +106,7 @@ def test_predict_page_scores_example_fasta():
 def test_predict_page_slides_the_window_along_a_long_promoter():
     import numpy as np
 
-    at = open_page("pages/predict.py")
+    at = open_page("views/predict.py")
     at.button(key="tf_ex").click().run()
     rng = np.random.default_rng(0)
     at.text_area(key="prom_txt").input(">long\n" + "".join(rng.choice(list("ACGT"), 500)) + "\n").run()
@@ -109,7 +122,7 @@ def test_predict_page_slides_the_window_along_a_long_promoter():
 
 
 def test_predict_page_reports_bad_records_and_scores_the_rest():
-    at = open_page("pages/predict.py")
+    at = open_page("views/predict.py")
     at.text_area(key="tf_txt").input(
         ">sox2_dna\nACGTACGTACGTACGTACGTACGTAAAA\n>p53frag\nMEEPQSDPSVEPPLSQETFSDLWKLL\n"
     )
@@ -125,7 +138,7 @@ def test_predict_page_reports_bad_records_and_scores_the_rest():
 
 
 def test_predict_page_malformed_fasta_is_an_error_not_a_crash():
-    at = open_page("pages/predict.py")
+    at = open_page("views/predict.py")
     at.text_area(key="tf_txt").input("MKVLAAG no header")
     at.text_area(key="prom_txt").input(">g\nACGTACGTACGTACGTACGTACGTACGT")
     at.button(key="go_fasta").click().run()
@@ -134,7 +147,7 @@ def test_predict_page_malformed_fasta_is_an_error_not_a_crash():
 
 
 def test_predict_page_catalogue_pick():
-    at = open_page("pages/predict.py")
+    at = open_page("views/predict.py")
     at.radio[0].set_value("Pick from catalogue").run()
     at.button(key="go_cat").click().run()
     df = at.dataframe[0].value
@@ -158,7 +171,7 @@ def _plotly_array(v) -> np.ndarray:
 
 
 def test_scan_page_ranks_all_promoters_with_known_targets():
-    at = open_page("pages/scan.py")
+    at = open_page("views/scan.py")
     at.button[0].click().run()
     assert not at.exception
     ranked = at.dataframe[0].value
@@ -182,7 +195,7 @@ def test_scan_page_ranks_all_promoters_with_known_targets():
 
 
 def test_scan_page_hides_the_last_ranking_once_another_tf_is_picked():
-    at = open_page("pages/scan.py")
+    at = open_page("views/scan.py")
     at.button[0].click().run()
     assert at.subheader[0].value.startswith("MAX: ranked targets")
     next(s for s in at.selectbox if s.label == "TF").set_value("SOX2").run()
@@ -206,7 +219,7 @@ def test_a_scan_s_progress_bar_redraws_about_ten_times_not_once_per_batch():
 
 
 def test_scan_page_upload_with_bad_record():
-    at = open_page("pages/scan.py")
+    at = open_page("views/scan.py")
     at.radio[0].set_value("Upload / paste protein FASTA").run()
     at.text_area(key="scan_tf_txt").input(
         ">bad\nMKV1LL\n>MAX\nMSDNDDIEVESDEEQPRFQSAADKRAHHNALERKRRDHIKDSFHSLRDSV\n"

@@ -136,6 +136,10 @@ def test_upload_example_fasta_and_read_probabilities_in_chromium(server):
 
         page.goto(f"{server}/scan", timeout=60_000)
         page.get_by_role("button", name="Scan all promoters").wait_for(timeout=120_000)
+        # a deep link runs app.py's navigation (titled pages), not Streamlit's listing of a pages/ folder,
+        # which named its files ("app", "scan", ...) and ran the page without app.py's settings
+        links = page.locator("[data-testid='stSidebarNav'] a").all_inner_texts()
+        assert any("Genome scan" in t for t in links) and not any(t.strip() == "app" for t in links), links
         _settle(page)
         t0 = time.time()
         page.get_by_role("button", name="Scan all promoters").click()

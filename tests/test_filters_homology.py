@@ -114,7 +114,7 @@ def test_meme_protein_database_is_read(tmp_path):
 @needs_blast
 @pytest.mark.skipif(not (REPO / "models" / "unknown.pt").is_file(), reason="no bundled model")
 def test_motifs_page_shows_prosite_table_dna_pairs_and_neighbours():
-    at = open_page("pages/motifs.py", timeout=600)
+    at = open_page("views/motifs.py", timeout=600)
     at.slider[0].set_value(5).run()
     at.button(key="go_prot").click().run()
     assert not at.exception, [e.value for e in at.exception]

@@ -58,7 +58,7 @@ def test_latent_tsne_gives_one_point_per_pair(small_dataset, small_embeddings):
 
 @pytest.mark.skipif(not (REPO / "models" / "unknown.pt").is_file(), reason="no bundled model")
 def test_analysis_page_draws_adjacency_and_tsne():
-    at = open_page("pages/analysis.py")
+    at = open_page("views/analysis.py")
     text = " ".join(m.value for m in at.markdown)
     assert "AUC of CpG over other scores" in text
     at.button[0].click().run()
@@ -78,7 +78,7 @@ def test_analysis_page_draws_adjacency_and_tsne():
 def test_analysis_page_shows_figure_2_from_the_robustness_run():
     from grenimja.explorer import robustness_results
 
-    at = open_page("pages/analysis.py")
+    at = open_page("views/analysis.py")
     if robustness_results("unknown") is None:
         assert any("No robustness run for the unknown split" in i.value for i in at.info)
         return

@@ -89,7 +89,7 @@ def test_network_page_shows_a_tfs_targets_and_a_genes_regulators():
 
     if not any((RESULTS_DIR / "network").glob("*.parquet")):
         pytest.skip("no network under results/network (grenimja network --out results/network/...)")
-    at = open_page("pages/network.py")
+    at = open_page("views/network.py")
     targets, regs = at.dataframe[0].value, at.dataframe[1].value
     assert len(targets) == 50 and targets["probability"].is_monotonic_decreasing
     assert "known_interaction" in targets.columns and len(regs) == 20

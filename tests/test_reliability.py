@@ -198,7 +198,7 @@ def test_sigkill_during_training_then_resume_gives_the_uninterrupted_weights(tmp
 def test_pasted_text_over_the_upload_limit_is_refused_with_a_message():
     from ui import MAX_TEXT
 
-    at = open_page("pages/predict.py")
+    at = open_page("views/predict.py")
     at.text_area(key="tf_txt").input(">big\n" + "M" * (MAX_TEXT + 10))
     at.text_area(key="prom_txt").input(GOOD_PROMS)
     at.button(key="go_fasta").click().run()

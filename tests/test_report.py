@@ -102,7 +102,7 @@ def test_pooled_verdict_follows_the_gap_to_the_paper_auroc(tmp_path, gap, verdic
 
 
 def test_paper_vs_here_page_gives_every_row_a_verdict():
-    at = open_page("pages/paper.py")
+    at = open_page("views/paper.py")
     table = at.dataframe[0].value
     assert len(table) == len(ROWS)
     assert table["verdict"].isin(VERDICTS).all() and table["why"].str.len().gt(0).all()
