@@ -43,15 +43,18 @@ class KnownInteractions:
         sub = self.of_tf(tf)
         if sub.empty:
             return [""] * len(genes)
-        labels = (
+        rows = (
             sub.assign(label=sub["source"].map(SOURCE_LABELS) + " " + sub["confidence"])
             .assign(label=lambda d: d["label"].str.strip(), order=lambda d: d["source"].map(_ORDER))
             .sort_values(["order", "label"])
             .drop_duplicates(["gene", "label"])
-            .groupby("gene", sort=False)["label"]
-            .agg("; ".join)
         )
-        found = labels.to_dict()  # a dict lookup per gene: Series.get costs ~25 us each, 0.4 s for 16k genes
+        # joined in a plain loop: pandas' groupby-agg with "; ".join slices a frame per gene (0.2 s for MAX's
+        # 11k links, on every genome scan), and a dict lookup per gene beats Series.get (~25 us each)
+        labels: dict[str, list[str]] = {}
+        for gene, label in zip(rows["gene"].tolist(), rows["label"].tolist(), strict=True):
+            labels.setdefault(gene, []).append(label)
+        found = {gene: "; ".join(v) for gene, v in labels.items()}
         return [found.get(g, "") if g is not None else "" for g in genes]
 
     def targets(self, tf: str, sources: Sequence[str] = ("dorothea",), levels: str = "ABCD") -> set[str]:
