@@ -194,3 +194,27 @@ def test_long_promoters_slide_the_model_window_along_the_sequence(tiny_bundle):
     top = best.set_index("gene").loc["long"]
     assert top["probability"] == pytest.approx(every[every["gene"] == "long"]["probability"].max())
     assert top["window_end"] - top["window_start"] + 1 == L
+
+
+def test_a_scan_during_the_warm_up_waits_for_its_encoding_instead_of_encoding_again(
+    tiny_model_dir, monkeypatch
+):
+    import threading
+
+    import grenimja.explorer as explorer
+
+    calls = []
+    real = explorer.encode_all
+
+    def counting(*args, **kwargs):
+        calls.append(threading.current_thread().name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(explorer, "encode_all", counting)
+    b = load_bundle(tiny_model_dir, "unknown")  # a fresh bundle: nothing encoded yet
+    warm = threading.Thread(target=b.warm_up, name="warm-up")
+    warm.start()
+    scanned = scan_protein(b, SOX2)  # started while the warm-up may still be encoding
+    warm.join()
+    assert len(calls) == 1  # the promoters were encoded once, by whichever came first
+    assert b.gene_cache().shape[0] == len(b.catalogue.genes) == len(scanned)

@@ -94,5 +94,10 @@ def test_popularity_spearman_measures_how_much_a_scan_is_the_panel_ranking(ref_m
     assert popularity_spearman(b, flipped) == pytest.approx(-1.0)
     noise = same.assign(logit=np.random.default_rng(0).normal(size=len(same)))
     assert abs(popularity_spearman(b, noise)) < 0.1 < POPULARITY_WARN
+    from scipy.stats import spearmanr
+
+    tied = noise.assign(logit=(noise["logit"] + ref["mean_logit"].to_numpy()).round(0))  # many ties
+    want = spearmanr(tied["logit"], ref["mean_logit"]).statistic
+    assert popularity_spearman(b, tied) == pytest.approx(want, abs=1e-12)
     scan = scan_protein(b, SOX2)  # a network-only model: its ranking is the panel's, nearly
     assert popularity_spearman(b, scan) > POPULARITY_WARN
