@@ -49,15 +49,25 @@ def _copy_state(src: str, dst: str) -> None:
     st.session_state[dst] = st.session_state[src]
 
 
-def kept(widget_key: str, default) -> dict:
+def _kept_key(widget_key: str) -> str:
+    return f"{widget_key}__kept"
+
+
+def set_kept(widget_key: str, value) -> None:
+    """Set the value that the :func:`kept` widget ``widget_key`` starts from on this and later runs."""
+    st.session_state[_kept_key(widget_key)] = value
+
+
+def kept(widget_key: str, default, choices=None) -> dict:
     """Keyword arguments that make the keyed widget ``widget_key`` keep its value across pages.
 
     A widget belongs to the page that made it, and Streamlit resets it when another page runs. Its value is
     copied to a plain Session State key on every change, and each run starts the widget from that copy
-    (``default`` the first time).
+    (``default`` the first time, and whenever the copy is no longer one of ``choices``).
     """
-    copy = f"{widget_key}__kept"
-    st.session_state.setdefault(copy, default)
+    copy = _kept_key(widget_key)
+    if copy not in st.session_state or (choices is not None and st.session_state[copy] not in choices):
+        st.session_state[copy] = default
     st.session_state[widget_key] = st.session_state[copy]
     return {"key": widget_key, "on_change": _copy_state, "args": (widget_key, copy)}
 
@@ -76,12 +86,10 @@ def pick_model():
         )
         st.stop()
     default = "unknown" if "unknown" in names else names[0]
-    if st.session_state.get(f"{MODEL_KEY}__kept") not in names:  # a model file removed since it was picked
-        st.session_state[f"{MODEL_KEY}__kept"] = default
     name = st.sidebar.selectbox(
         "Model",
         names,
-        **kept(MODEL_KEY, default),
+        **kept(MODEL_KEY, default, choices=names),  # choices: a model file removed since it was picked
         help="unknown: trained TF-disjoint (for new TFs); known: pair-level split; homology: trained "
         "TF-disjoint with every held-out TF at most 40% identical to a training TF (for TFs without a close "
         "homolog)",
@@ -119,7 +127,7 @@ def read_input(label: str, key: str, example: Path | None = None, height: int = 
         f"{label}: upload FASTA", type=["fa", "fasta", "faa", "fna", "txt"], key=f"{key}_up"
     )
     if example is not None and st.button(f"Use example ({example.name})", key=f"{key}_ex"):
-        st.session_state[f"{key}_txt__kept"] = example.read_text()
+        set_kept(f"{key}_txt", example.read_text())
     # pasted text is kept when the user visits another page; an uploaded file is not (Streamlit cannot
     # put a file back into an uploader)
     text = st.text_area(f"{label}: or paste FASTA", height=height, **kept(f"{key}_txt", ""))

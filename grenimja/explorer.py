@@ -115,9 +115,8 @@ class Bundle:
         thread once a model is loaded, so a scan started later finds them ready."""
         if self.catalogue is None:
             return
-        with self._lock:
-            if self.model.transfer is not None:
-                self.model.transfer.targets()
+        if self.model.transfer is not None:
+            self.model.transfer.targets()
         self.gene_cache()
 
     def compile_scan(self) -> None:
