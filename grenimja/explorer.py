@@ -228,6 +228,12 @@ TARGETS_HELP = (
     "scored by the network alone."
 )
 
+LIFT_HELP = (
+    "The term is a lift: how many times more this protein's closest training TFs regulate the gene than they "
+    "regulate an average gene, so TFs whose homologs have short target lists are on the same scale as TFs "
+    "whose homologs have long ones."
+)
+
 
 def calibration_note(bundle: Bundle) -> str | None:
     """How to read a probability of this model, with its validation precision at 0.5; None without a
@@ -284,6 +290,8 @@ def model_notes(bundle: Bundle) -> list[str]:
     notes = [] if term is None else [TARGETS_HELP if term.similarity == "targets" else TRANSFER_HELP]
     if term is not None and term.smooth > 0:
         notes.append(SMOOTH_HELP)
+    if term is not None and term.lift:
+        notes.append(LIFT_HELP)
     cal = calibration_note(bundle)
     return notes + ([cal] if cal else [])
 

@@ -160,19 +160,18 @@ def test_add_transfer_writes_a_loadable_model_with_its_validation_record(transfe
 
     out, grid, meta = transfer_model
     g = pd.read_csv(grid)
-    # centre x power x smooth x weight for the one (full-length identity) candidate of the unknown split
-    assert len(g) == 2 * 5 * 2 * 12 and {"dm_per_tf_auroc", "paper_auroc", "criterion", "smooth"} <= set(
-        g.columns
-    )
+    # centre x power x smooth x lift x weight for the one (full-length identity) candidate of the unknown split
+    assert len(g) == 2 * 5 * 2 * 2 * 12
+    assert {"dm_per_tf_auroc", "paper_auroc", "criterion", "smooth", "lift"} <= set(g.columns)
     assert meta["power"] in set(g["power"]) and meta["weight"] in set(g["weight"])
-    assert meta["smooth"] in (0.0, 0.5)
+    assert meta["smooth"] in (0.0, 0.5) and meta["lift"] in (True, False)
     assert meta["identity"] == "full" and meta["centre"] in (True, False)
     assert meta["valid_with_term"]["dm_per_tf_auroc"] + meta["valid_with_term"][
         "paper_auroc"
     ] == pytest.approx(g["criterion"].max(), abs=1e-3)
     model, m = load_model(out, tiny_model_dir / "embeddings.npz")
     assert model.transfer is not None and m["transfer"]["split"] == "unknown"
-    assert model.transfer.smooth == meta["smooth"]
+    assert model.transfer.smooth == meta["smooth"] and model.transfer.lift == meta["lift"]
     assert model.calibration is not None and model.calibration.a > 0
     assert m["calibration"]["valid_ece_calibrated"] <= m["calibration"]["valid_ece_raw"] + 1e-9
     assert model.transfer.weight == meta["weight"]
@@ -187,9 +186,19 @@ def test_evaluation_scores_are_the_network_plus_the_term(transfer_model, tiny_mo
     out, _, _ = transfer_model
     emb = Embeddings.load(tiny_model_dir / "embeddings.npz")
     model, _ = load_model(out, emb)
-    model.transfer.weight = 5.0  # make the term visible whatever the grid chose
     model.calibration = None  # the term alone (calibration: tests/test_calibration.py)
     ds = load_dataset(small_dataset)
+    # visible whatever the grid chose, and at most 3 logits on these pairs so the probabilities read back
+    # keep their precision
+    pairs = score_split(model, emb, ds, "unknown", "test")
+    model.transfer.weight = (
+        3.0
+        / np.abs(
+            model.transfer.pair_interaction(
+                ds.tfs["protein"].tolist(), ds.genes["gene"].tolist(), pairs["tf_i"], pairs["gene_i"]
+            )
+        ).max()
+    )
     with_term = score_split(model, emb, ds, "unknown", "test").reset_index(drop=True)
     term = model.transfer
     model.transfer = None
@@ -200,7 +209,7 @@ def test_evaluation_scores_are_the_network_plus_the_term(transfer_model, tiny_mo
     m = term.logits([ds.tfs["protein"][i] for i in tf_u], ds.genes["gene"].tolist())
     row = {t: k for k, t in enumerate(tf_u)}
     expected = m[[row[t] for t in with_term["tf_i"]], with_term["gene_i"]]
-    assert np.abs(expected).max() > 0.05
+    assert np.abs(expected).max() == pytest.approx(3.0)
     assert np.allclose(z1 - z0, expected, atol=2e-3)
 
 
@@ -215,9 +224,13 @@ def test_scan_and_predict_add_the_term_to_catalogue_genes_only(transfer_model, t
     shutil.copy(out, tmp_path / "unknown.pt")
     b = load_bundle(tmp_path, "unknown")
     assert b.model.transfer is not None and b.catalogue is not None
-    b.model.transfer.weight = 5.0
     cal, b.model.calibration = b.model.calibration, None
     protein = b.model.transfer.proteins[0]
+    # a term of at most 3 logits, so the probability read back below keeps its precision (a lifted term
+    # can reach 1 / the query's mean share, tens)
+    b.model.transfer.weight = (
+        3.0 / np.abs(b.model.transfer.interaction([protein], b.model.transfer.genes)).max()
+    )
     with_term = scan_sequence(b, protein).set_index("gene")
     term = b.model.transfer
     b.model.transfer = None
@@ -225,7 +238,7 @@ def test_scan_and_predict_add_the_term_to_catalogue_genes_only(transfer_model, t
     b.model.transfer = term
     genes = with_term.index.tolist()
     expected = term.logits([protein], genes)[0]
-    assert np.abs(expected).max() > 0.05
+    assert np.abs(expected).max() == pytest.approx(3.0)
     assert np.allclose(with_term.loc[genes, "logit"] - alone.loc[genes, "logit"], expected, atol=1e-4)
     # Predict: a catalogue promoter under its own name gets the term; the same name on edited DNA does not
     g = b.catalogue.genes.set_index("gene")["promoter"]
@@ -334,6 +347,9 @@ def test_the_pages_say_which_kind_of_term_ranks_the_genes(tiny_model_dir):
     assert not any("smoothed" in n for n in model_notes(b))
     b.model.transfer = _three(smooth=0.5)
     assert any("training targets in that term are smoothed" in n for n in model_notes(b))
+    assert not any("The term is a lift" in n for n in model_notes(b))
+    b.model.transfer = _three(lift=True)
+    assert any("The term is a lift" in n for n in model_notes(b))
 
 
 def test_smoothing_lets_a_query_inherit_its_homolog_s_partners_targets():
@@ -361,3 +377,67 @@ def test_a_new_ridge_on_a_live_term_gives_that_ridge_s_weights_and_smoothing():
     live.ease_lambda = 5.0  # after the first use: the cached matrices must not be served for the new ridge
     assert np.allclose(live.ease_weights(), fresh.ease_weights())
     assert np.allclose(live.targets(), fresh.targets()) and not np.allclose(live.targets(), before)
+
+
+def _scales() -> HomologyTransfer:
+    # A regulates g2..g5, B regulates g3, g4, g6; query qa leans on A (4 targets), qb on B (3 targets)
+    t = HomologyTransfer(
+        tfs=["A", "B"],
+        proteins=[A, B],
+        genes=[f"g{i}" for i in range(1, 7)],
+        pos_tf=np.array([0, 0, 0, 0, 1, 1, 1]),
+        pos_gene=np.array([1, 2, 3, 4, 2, 3, 5]),
+        power=1.0,
+        centre=False,
+    )
+    t._ident_cache["qa"] = np.array([0.5, 0.2], dtype=np.float32)
+    t._ident_cache["qb"] = np.array([0.3, 0.6], dtype=np.float32)
+    return t
+
+
+def test_lift_divides_each_query_s_term_by_its_mean_share_and_keeps_its_ranking():
+    t = _scales()
+    share = t.interaction(["qa", "qb"], t.genes)
+    lifted = t.interaction(["qa", "qb"], t.genes, lift=True)
+    assert np.allclose(lifted.mean(axis=1), 1.0)  # "times the homologs' average gene"
+    assert np.allclose(lifted, share / share.mean(axis=1, keepdims=True))
+    for r in range(2):  # a positive factor per query: its own ranking is the share's
+        assert (np.argsort(lifted[r], kind="stable") == np.argsort(share[r], kind="stable")).all()
+    # genes outside the training genes stay 0; the divisor is the mean over all training genes
+    part = t.interaction(["qa"], ["g3", "nope"], lift=True)[0]
+    assert part[1] == 0 and part[0] == pytest.approx(lifted[0, 2])
+    t.lift = True
+    back = HomologyTransfer.from_payload(t.to_payload())
+    assert back.lift and np.allclose(back.interaction([A], t.genes), t.interaction([A], t.genes))
+    old = t.to_payload()
+    del old["lift"]  # a file written before the option: the share's own scale
+    assert HomologyTransfer.from_payload(old).lift is False
+
+
+def test_grid_picks_the_lift_when_it_ranks_targets_above_non_targets_across_tfs():
+    t = _scales()
+    # per query one target and one non-target, each query's target above its own non-target; on the
+    # share's scale qb's target (0.67) is below qa's non-target (0.71), after the lift it is above
+    f = pd.DataFrame(
+        {
+            "tf": ["qa", "qa", "qb", "qb"],
+            "tf_i": [0, 0, 1, 1],
+            "gene_i": [2, 1, 5, 1],
+            "label": [1, 0, 1, 0],
+            "logit": [0.0] * 4,
+        }
+    )
+    chosen, grid = choose_transfer(
+        {"paper": f, "degree-matched": f},
+        t,
+        ["qa", "qb"],
+        t.genes,
+        powers=(1.0,),
+        weights=(1.0,),
+        centres=(False,),
+        lifts=(False, True),
+    )
+    by = grid.set_index("lift")
+    assert by.loc[False, "paper_auroc"] == 0.75 and by.loc[True, "paper_auroc"] == 1.0
+    assert by["paper_per_tf_auroc"].eq(1.0).all()  # no TF's own ranking moved
+    assert chosen.lift is True

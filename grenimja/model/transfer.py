@@ -22,6 +22,15 @@ B^T y``, each training TF's targets blended with EASE's prediction of them from 
 A homolog's ChIP-seq or curated target list is a sample of what it regulates; the blend lets a query
 inherit the targets its homolog's target-sharing partners have, too.
 
+``lift`` divides a query's term by its share averaged over all training genes, so the term says how many
+times more the query's homologs regulate the gene than they regulate a gene on average. Why: the share's
+scale is that of the homologs' target counts, so pooled over TFs (the paper protocol's pooled AUROC, a
+threshold a user reads across TFs) a target of a TF whose homologs have few targets ranks below a
+non-target of a TF whose homologs have many. Each TF's validation pairs hold one target per random
+non-target, so the ranking that is best across TFs is each pair's likelihood ratio, P(gene | target of t) /
+P(gene | random gene), which for a term that estimates P(t regulates gene) is that estimate over its mean
+over genes: the lift. It is a positive factor per query, so no TF's own ranking changes.
+
 Why: on held-out TFs under degree-matched negatives the network's own ranking is gene popularity, while
 the targets of a TF's homologs carry TF-specific signal (CIS-BP-style inference of motifs from DBD
 identity rests on the same fact). Why the uncentred share is on offer: the centred term is negative for
@@ -64,6 +73,7 @@ class HomologyTransfer:
     similarity: str = "identity"
     ease_lambda: float = 200.0
     smooth: float = 0.0
+    lift: bool = False
     _ident_cache: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -184,9 +194,11 @@ class HomologyTransfer:
         power: float | None = None,
         centre: bool | None = None,
         smooth: float | None = None,
+        lift: bool | None = None,
     ) -> np.ndarray:
-        """(len(proteins), len(genes)) term (share, or share minus popularity with ``centre``); 0 for a
-        gene absent from the training genes or None. ``power``/``centre``/``smooth`` override the term's."""
+        """(len(proteins), len(genes)) term (share, or share minus popularity with ``centre``, divided by
+        the query's mean share over all training genes with ``lift``); 0 for a gene absent from the training
+        genes or None. ``power``/``centre``/``smooth``/``lift`` override the term's."""
         w = self.weights(proteins, power)
         y = self.targets(smooth)
         cols = np.array([self._gene_col.get(g, -1) if g is not None else -1 for g in genes], dtype=np.int64)
@@ -196,6 +208,10 @@ class HomologyTransfer:
             c = cols[known]
             centred = self.centre if centre is None else centre
             out[:, known] = w @ y[:, c] - (self._degree[c] if centred else 0.0)
+            if self.lift if lift is None else lift:
+                # mean over genes of w @ y is w @ (mean over genes of y): no query x all-genes product
+                mean_share = w @ y.mean(axis=1, dtype=np.float64)
+                out[:, known] /= np.maximum(mean_share, 1e-12)[:, None]
         return out
 
     def pair_interaction(
@@ -207,12 +223,15 @@ class HomologyTransfer:
         power: float | None = None,
         centre: bool | None = None,
         smooth: float | None = None,
+        lift: bool | None = None,
     ) -> np.ndarray:
         """:meth:`interaction` of pairs (proteins[tf_idx[k]], genes[gene_idx[k]]), shape (n_pairs,); each
         distinct TF and gene is computed once."""
         tf_u, tf_inv = np.unique(np.asarray(tf_idx), return_inverse=True)
         g_u, g_inv = np.unique(np.asarray(gene_idx), return_inverse=True)
-        m = self.interaction([proteins[i] for i in tf_u], [genes[i] for i in g_u], power, centre, smooth)
+        m = self.interaction(
+            [proteins[i] for i in tf_u], [genes[i] for i in g_u], power, centre, smooth, lift
+        )
         return m[tf_inv, g_inv]
 
     def gene_degree(self, genes: Sequence[str | None]) -> np.ndarray:
@@ -240,6 +259,7 @@ class HomologyTransfer:
             "similarity": str(self.similarity),
             "ease_lambda": float(self.ease_lambda),
             "smooth": float(self.smooth),
+            "lift": bool(self.lift),
         }
 
     @classmethod
@@ -258,6 +278,7 @@ class HomologyTransfer:
                 similarity=str(d.get("similarity", "identity")),  # files before it: sequence identity
                 ease_lambda=float(d.get("ease_lambda", 200.0)),
                 smooth=float(d.get("smooth", 0.0)),
+                lift=bool(d.get("lift", False)),  # files before it: the share's own scale
             )
         except (KeyError, AttributeError, IndexError, TypeError, ValueError) as exc:
             raise ModelFileError(f"{source}: its homology-transfer term is malformed ({exc!r})") from exc
@@ -273,6 +294,7 @@ WEIGHTS = (0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 1024.0, 4096
 CENTRES = (True, False)
 EASE_LAMBDAS = (50.0, 200.0, 1000.0)
 SMOOTHS = (0.0, 0.5)  # identity terms: raw targets, or half EASE's prediction of them (ridge 200)
+LIFTS = (False, True)
 
 
 def best_row(grid: pd.DataFrame) -> pd.Series:
@@ -289,6 +311,7 @@ def choose_transfer(
     weights: Sequence[float] = WEIGHTS,
     centres: Sequence[bool] = CENTRES,
     smooths: Sequence[float] = (0.0,),
+    lifts: Sequence[bool] = (False,),
 ) -> tuple[HomologyTransfer, pd.DataFrame]:
     """Grid-search candidate term (identity full / dbd, or similarity "targets" with its ridge) x centre x
     ``power`` x ``weight`` on validation pairs; returns the chosen term and the grid.
@@ -306,7 +329,8 @@ def choose_transfer(
 
     The criterion is the sum of the degree-matched per-TF AUROC and the paper protocol's pooled AUROC:
     a term that buys TF-specificity by giving up the popularity signal the paper protocol rewards (or the
-    reverse) does not win. ``smooths``: values of ``smooth`` tried for identity terms. Ties go to the first in grid order (smaller weight first).
+    reverse) does not win. ``smooths``: values of ``smooth`` tried for identity terms; ``lifts``: values of
+    ``lift`` tried for every term. Ties go to the first in grid order (smaller weight first).
     """
     from grenimja.metrics import auroc_summary
 
@@ -316,20 +340,34 @@ def choose_transfer(
         for centre in centres:
             # a "targets" term weighs training TFs by EASE; its power only serves queries that are not
             # training TFs (none on a split's validation part), so it keeps the one it was made with
-            for power, smooth in itertools.product(
+            for power, smooth, lift in itertools.product(
                 powers if term.similarity == "identity" else (term.power,),
                 smooths if term.similarity == "identity" else (0.0,),
+                lifts,
             ):
                 inter = {
                     name: term.pair_interaction(
-                        proteins, genes, f["tf_i"].to_numpy(), f["gene_i"].to_numpy(), power, centre, smooth
+                        proteins,
+                        genes,
+                        f["tf_i"].to_numpy(),
+                        f["gene_i"].to_numpy(),
+                        power,
+                        centre,
+                        smooth,
+                        lift,
                     )
                     for name, f in base.items()
                 }
                 for weight in weights:
                     row = {"identity": term.identity, "similarity": term.similarity, "candidate": k}
                     row |= {"ease_lambda": term.ease_lambda if term.similarity == "targets" else np.nan}
-                    row |= {"smooth": smooth, "centre": centre, "power": power, "weight": weight}
+                    row |= {
+                        "smooth": smooth,
+                        "lift": lift,
+                        "centre": centre,
+                        "power": power,
+                        "weight": weight,
+                    }
                     for name, f in base.items():
                         z = f["logit"].to_numpy() + weight * inter[name]
                         key = "dm" if name == "degree-matched" else name
@@ -341,11 +379,12 @@ def choose_transfer(
     grid = pd.DataFrame(rows)
     best = best_row(grid)
     chosen = candidates[int(best["candidate"])]
-    chosen.power, chosen.weight, chosen.centre, chosen.smooth = (
+    chosen.power, chosen.weight, chosen.centre, chosen.smooth, chosen.lift = (
         float(best["power"]),
         float(best["weight"]),
         bool(best["centre"]),
         float(best["smooth"]),
+        bool(best["lift"]),
     )
     return chosen, grid.drop(columns="candidate")
 
@@ -395,7 +434,7 @@ def add_transfer(
         candidates += [
             HomologyTransfer.fit(ds, split, similarity="targets", ease_lambda=lam) for lam in EASE_LAMBDAS
         ]
-    term, grid = choose_transfer(base, candidates, proteins, genes, smooths=SMOOTHS)
+    term, grid = choose_transfer(base, candidates, proteins, genes, smooths=SMOOTHS, lifts=LIFTS)
     if grid_out:
         Path(grid_out).parent.mkdir(parents=True, exist_ok=True)
         grid.round(4).to_csv(grid_out, index=False)
@@ -411,6 +450,7 @@ def add_transfer(
         "similarity": term.similarity,
         "ease_lambda": term.ease_lambda if term.similarity == "targets" or term.smooth else None,
         "smooth": term.smooth,
+        "lift": term.lift,
         "dataset": Path(dataset).name,
         "split": split,
         "training_tfs": len(term.tfs),

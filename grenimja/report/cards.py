@@ -249,15 +249,18 @@ def _transfer_section(res: Path) -> list[str]:
         "their sequence; other queries fall back to identity. `smooth` 0.5 blends each training TF's 0/1 "
         "targets half and half with EASE's prediction of them (ridge 200) before they vote, so a query inherits "
         "genes its homologs' target-sharing partners regulate; for a known TF, whose own row carries identity 1, "
-        "that is EASE's prediction of its unseen targets. Kind, smoothing, centre, power and weight are chosen "
-        "together on the "
+        "that is EASE's prediction of its unseen targets. With `lift` True the term is divided by the query's "
+        "share averaged over all genes (how many times more its homologs regulate the gene than an average "
+        "gene), a factor per TF that leaves each TF's ranking as it is and puts TFs whose homologs have few "
+        "targets on the scale of those whose homologs have many. Kind, smoothing, lift, centre, power and "
+        "weight are chosen together on the "
         "validation part (grid in `results/validation/transfer_*.csv`; criterion: degree-matched per-TF AUROC + "
         "paper pooled AUROC). Then the final logit is Platt-scaled on the paper protocol's validation pairs "
         "(monotone: no AUROC changes). Validation metrics, network alone -> with the term:",
         "",
-        "| model | split | similarity | smooth | centre | power | weight | paper AUROC | paper per-TF AUROC | "
+        "| model | split | similarity | smooth | lift | centre | power | weight | paper AUROC | paper per-TF AUROC | "
         "degree-matched AUROC | degree-matched per-TF AUROC |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for label, t in rows:
         a, w = t["valid_network_alone"], t["valid_with_term"]
@@ -266,7 +269,8 @@ def _transfer_section(res: Path) -> list[str]:
             for c in ("paper_auroc", "paper_per_tf_auroc", "dm_auroc", "dm_per_tf_auroc")
         )
         out.append(
-            f"| {label} | {t['split']} | {_similarity_label(t)} | {t.get('smooth', 0.0):g} | {t.get('centre', True)} | "
+            f"| {label} | {t['split']} | {_similarity_label(t)} | {t.get('smooth', 0.0):g} | {t.get('lift', False)} | "
+            f"{t.get('centre', True)} | "
             f"{t['power']:g} | "
             f"{t['weight']:g} | {cells} |"
         )
