@@ -230,8 +230,8 @@ TARGETS_HELP = (
 
 LIFT_HELP = (
     "The term is a lift: how many times more this protein's closest training TFs regulate the gene than they "
-    "regulate an average gene, so TFs whose homologs have short target lists are on the same scale as TFs "
-    "whose homologs have long ones."
+    "regulate an average gene (on a log scale), so TFs whose homologs have short target lists are on the same "
+    "scale as TFs whose homologs have long ones."
 )
 
 

@@ -160,8 +160,9 @@ def test_add_transfer_writes_a_loadable_model_with_its_validation_record(transfe
 
     out, grid, meta = transfer_model
     g = pd.read_csv(grid)
-    # centre x power x smooth x lift x weight for the one (full-length identity) candidate of the unknown split
-    assert len(g) == 2 * 5 * 2 * 2 * 12
+    # (centred share, uncentred share, uncentred lift) x power x smooth x weight for the one (full-length
+    # identity) candidate of the unknown split; the centred term has no lift
+    assert len(g) == 3 * 5 * 2 * 12 and not (g["lift"] & g["centre"]).any()
     assert {"dm_per_tf_auroc", "paper_auroc", "criterion", "smooth", "lift"} <= set(g.columns)
     assert meta["power"] in set(g["power"]) and meta["weight"] in set(g["weight"])
     assert meta["smooth"] in (0.0, 0.5) and meta["lift"] in (True, False)
@@ -395,23 +396,31 @@ def _scales() -> HomologyTransfer:
     return t
 
 
-def test_lift_divides_each_query_s_term_by_its_mean_share_and_keeps_its_ranking():
+def test_lift_is_the_log_of_each_query_s_share_over_its_mean_share_and_keeps_its_ranking():
+    from grenimja.model.transfer import LIFT_FLOOR
+
     t = _scales()
     share = t.interaction(["qa", "qb"], t.genes)
     lifted = t.interaction(["qa", "qb"], t.genes, lift=True)
-    assert np.allclose(lifted.mean(axis=1), 1.0)  # "times the homologs' average gene"
-    assert np.allclose(lifted, share / share.mean(axis=1, keepdims=True))
-    for r in range(2):  # a positive factor per query: its own ranking is the share's
+    # ln("times the homologs' average gene"); a gene no homolog regulates (g1) gets ln of the floor
+    assert np.allclose(lifted, np.log(share / share.mean(axis=1, keepdims=True) + LIFT_FLOOR))
+    assert np.allclose(lifted[:, 0], np.log(LIFT_FLOOR)) and (lifted[:, 1:] > np.log(LIFT_FLOOR)).all()
+    for r in range(2):  # monotone per query: its own ranking is the share's
         assert (np.argsort(lifted[r], kind="stable") == np.argsort(share[r], kind="stable")).all()
-    # genes outside the training genes stay 0; the divisor is the mean over all training genes
+    # genes outside the training genes get no term; the mean is over all training genes whatever is asked
     part = t.interaction(["qa"], ["g3", "nope"], lift=True)[0]
     assert part[1] == 0 and part[0] == pytest.approx(lifted[0, 2])
     t.lift = True
     back = HomologyTransfer.from_payload(t.to_payload())
     assert back.lift and np.allclose(back.interaction([A], t.genes), t.interaction([A], t.genes))
     old = t.to_payload()
-    del old["lift"]  # a file written before the option: the share's own scale
+    del old["lift"]  # a file written before the option: the share itself
     assert HomologyTransfer.from_payload(old).lift is False
+    # the centred term is no share: it has no ratio
+    with pytest.raises(ValueError, match="centre False"):
+        t.interaction(["qa"], t.genes, centre=True)
+    with pytest.raises(ValueError, match="centre False"):
+        _transfer(lift=True)
 
 
 def test_grid_picks_the_lift_when_it_ranks_targets_above_non_targets_across_tfs():

@@ -22,14 +22,18 @@ B^T y``, each training TF's targets blended with EASE's prediction of them from 
 A homolog's ChIP-seq or curated target list is a sample of what it regulates; the blend lets a query
 inherit the targets its homolog's target-sharing partners have, too.
 
-``lift`` divides a query's term by its share averaged over all training genes, so the term says how many
-times more the query's homologs regulate the gene than they regulate a gene on average. Why: the share's
-scale is that of the homologs' target counts, so pooled over TFs (the paper protocol's pooled AUROC, a
-threshold a user reads across TFs) a target of a TF whose homologs have few targets ranks below a
-non-target of a TF whose homologs have many. Each TF's validation pairs hold one target per random
-non-target, so the ranking that is best across TFs is each pair's likelihood ratio, P(gene | target of t) /
-P(gene | random gene), which for a term that estimates P(t regulates gene) is that estimate over its mean
-over genes: the lift. It is a positive factor per query, so no TF's own ranking changes.
+``lift`` replaces the share by ``ln(share / m + LIFT_FLOOR)``, ``m`` being the query's share averaged over
+all training genes: how many times more the query's homologs regulate the gene than they regulate an
+average gene, on a log scale. Why: the share's scale is that of the homologs' target counts, so pooled over
+TFs (the paper protocol's pooled AUROC, a threshold a user reads across TFs) a target of a TF whose
+homologs have few targets ranks below a non-target of a TF whose homologs have many. Each TF's validation
+pairs hold one target per random non-target, so the ranking that is best across TFs is each pair's
+likelihood ratio, P(gene | target of t) / P(gene | random gene), which for a share that estimates
+P(t regulates gene) is the share over its mean over genes. The log keeps the term's range to about
+[-4.6, 10] (ln 0.01 to ln of the gene count) where the ratio itself reaches thousands for a TF whose
+homologs have a dozen targets, which would swamp the network's logit, the calibration and a panel mean.
+It is monotone per query, so no TF's own ranking changes. The centred term has no ratio: ``lift`` needs
+``centre`` False.
 
 Why: on held-out TFs under degree-matched negatives the network's own ranking is gene popularity, while
 the targets of a TF's homologs carry TF-specific signal (CIS-BP-style inference of motifs from DBD
@@ -50,6 +54,9 @@ import pandas as pd
 import torch
 
 from grenimja.errors import ModelFileError
+
+# a gene none of a query's homologs regulates would get ln 0; it gets ln 0.01, below every regulated gene
+LIFT_FLOOR = 0.01
 
 
 @dataclass
@@ -91,6 +98,8 @@ class HomologyTransfer:
             )
         if not 0.0 <= self.smooth <= 1.0:
             raise ValueError(f"smooth must lie in [0, 1], not {self.smooth}")
+        if self.lift and self.centre:
+            raise ValueError("lift is a ratio of the uncentred share: it needs centre False")
         # keyed by the settings they derive from: an attribute changed on a live term never serves a stale matrix
         self._ease: dict[float, np.ndarray] = {}
         self._smoothed: dict[tuple[float, float], np.ndarray] = {}
@@ -196,9 +205,9 @@ class HomologyTransfer:
         smooth: float | None = None,
         lift: bool | None = None,
     ) -> np.ndarray:
-        """(len(proteins), len(genes)) term (share, or share minus popularity with ``centre``, divided by
-        the query's mean share over all training genes with ``lift``); 0 for a gene absent from the training
-        genes or None. ``power``/``centre``/``smooth``/``lift`` override the term's."""
+        """(len(proteins), len(genes)) term (share, share minus popularity with ``centre``, or the log of
+        the share over the query's mean share with ``lift``); 0 for a gene absent from the training genes or
+        None. ``power``/``centre``/``smooth``/``lift`` override the term's."""
         w = self.weights(proteins, power)
         y = self.targets(smooth)
         cols = np.array([self._gene_col.get(g, -1) if g is not None else -1 for g in genes], dtype=np.int64)
@@ -209,9 +218,12 @@ class HomologyTransfer:
             centred = self.centre if centre is None else centre
             out[:, known] = w @ y[:, c] - (self._degree[c] if centred else 0.0)
             if self.lift if lift is None else lift:
-                # mean over genes of w @ y is w @ (mean over genes of y): no query x all-genes product
-                mean_share = w @ y.mean(axis=1, dtype=np.float64)
-                out[:, known] /= np.maximum(mean_share, 1e-12)[:, None]
+                if centred:
+                    raise ValueError("lift is a ratio of the uncentred share: it needs centre False")
+                # mean over genes of w @ y is w @ (mean over genes of y): no query x all-genes product;
+                # smoothed targets can dip below 0, a share is floored at 0 before the ratio
+                mean_share = np.maximum(w @ y.mean(axis=1, dtype=np.float64), 1e-12)[:, None]
+                out[:, known] = np.log(np.maximum(out[:, known], 0.0) / mean_share + LIFT_FLOOR)
         return out
 
     def pair_interaction(
@@ -345,6 +357,8 @@ def choose_transfer(
                 smooths if term.similarity == "identity" else (0.0,),
                 lifts,
             ):
+                if lift and centre:  # a ratio of the uncentred share only
+                    continue
                 inter = {
                     name: term.pair_interaction(
                         proteins,
