@@ -207,7 +207,8 @@ class HomologyTransfer:
     ) -> np.ndarray:
         """(len(proteins), len(genes)) term (share, share minus popularity with ``centre``, or the log of
         the share over the query's mean share with ``lift``); 0 for a gene absent from the training genes or
-        None. ``power``/``centre``/``smooth``/``lift`` override the term's."""
+        None (under ``lift``, what an average gene gets: no term either way). ``power``/``centre``/``smooth``/
+        ``lift`` override the term's."""
         w = self.weights(proteins, power)
         y = self.targets(smooth)
         cols = np.array([self._gene_col.get(g, -1) if g is not None else -1 for g in genes], dtype=np.int64)
