@@ -252,9 +252,8 @@ def _transfer_section(res: Path) -> list[str]:
         "that is EASE's prediction of its unseen targets. With `lift` True the term is the log of the share over "
         "the query's share averaged over all genes (how many times more its homologs regulate the gene than an "
         "average gene, floored at 0.01), monotone per TF, so each TF's ranking is the share's, while TFs whose "
-        "homologs have few targets are put on the scale of those whose homologs have many. Kind, smoothing, lift, centre, power and "
-        "weight are chosen together on the "
-        "validation part (grid in `results/validation/transfer_*.csv`; criterion: degree-matched per-TF AUROC + "
+        "homologs have few targets are put on the scale of those whose homologs have many. Kind, smoothing, "
+        "lift, centre, power and weight are chosen together on the validation part (grid in `results/validation/transfer_*.csv`; criterion: degree-matched per-TF AUROC + "
         "paper pooled AUROC). Then the final logit is Platt-scaled on the paper protocol's validation pairs "
         "(monotone: no AUROC changes). Validation metrics, network alone -> with the term:",
         "",
@@ -269,10 +268,8 @@ def _transfer_section(res: Path) -> list[str]:
             for c in ("paper_auroc", "paper_per_tf_auroc", "dm_auroc", "dm_per_tf_auroc")
         )
         out.append(
-            f"| {label} | {t['split']} | {_similarity_label(t)} | {t.get('smooth', 0.0):g} | {t.get('lift', False)} | "
-            f"{t.get('centre', True)} | "
-            f"{t['power']:g} | "
-            f"{t['weight']:g} | {cells} |"
+            f"| {label} | {t['split']} | {_similarity_label(t)} | {t.get('smooth', 0.0):g} | "
+            f"{t.get('lift', False)} | {t.get('centre', True)} | {t['power']:g} | {t['weight']:g} | {cells} |"
         )
     cals = [(label, t["calibration"]) for label, t in rows if "calibration" in t]
     if cals:
