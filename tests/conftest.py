@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -78,7 +79,10 @@ def open_page(page: str | None = None, timeout: int = 300):
 
 
 def pytest_configure(config):
-    torch.set_num_threads(2)
+    # pytest-xdist runs one worker per core (pyproject's addopts): a worker that also took both cores for
+    # torch would oversubscribe them
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    torch.set_num_threads(max(1, 2 // workers))
 
 
 @pytest.fixture(scope="session")

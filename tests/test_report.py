@@ -151,3 +151,28 @@ def test_a_lead_within_noise_is_called_a_tie(tmp_path):
     rows[1]["per_tf_auroc"] = 0.72
     f.write_text(json.dumps(rows))
     assert "): not met.**" in _target_verdict(f, 0.75)[0]
+
+
+def test_the_card_shows_each_tried_term_s_best_setting_against_the_bundled_score(tmp_path):
+    from grenimja.report.cards import _extra_terms_section
+
+    assert _extra_terms_section(tmp_path) == []  # scripts/extra_terms.py not run: no section
+    (tmp_path / "validation").mkdir()
+    cols = ["paper_auroc", "paper_per_tf_auroc", "dm_auroc", "dm_per_tf_auroc"]
+    rows = [
+        ("unknown", "bundled", "transfer weight 1024", (0.677, 0.707, 0.574, 0.674)),
+        ("unknown", "gene bias", "0.5 x weight", (0.687, 0.718, 0.565, 0.660)),
+        ("unknown", "gene bias", "2 x weight", (0.695, 0.642, 0.545, 0.638)),
+        ("unknown", "own JASPAR PWM, 60 bp", "0.2 x weight", (0.678, 0.709, 0.577, 0.672)),
+    ]
+    df = pd.DataFrame(
+        [{"split": s, "term": t, "setting": k} | dict(zip(cols, m, strict=True)) for s, t, k, m in rows]
+    )
+    df["criterion"] = df["dm_per_tf_auroc"] + df["paper_auroc"]
+    df.to_csv(tmp_path / "validation" / "extra_terms.csv", index=False)
+    text = "\n".join(_extra_terms_section(tmp_path))
+    assert "| unknown | bundled | transfer weight 1024 | 0.677 | 0.707 | 0.574 | 0.674 | 1.351 |" in text
+    # 0.687 + 0.660 = 1.347 beats 0.695 + 0.638 = 1.333: the best gene bias, 0.004 below the bundled score
+    assert "| unknown | gene bias | 0.5 x weight | 0.687 | 0.718 | 0.565 | 0.660 | 1.347 (-0.004) |" in text
+    assert "2 x weight" not in text
+    assert "| own JASPAR PWM, 60 bp | 0.2 x weight |" in text and "1.349 (-0.002) |" in text

@@ -70,6 +70,14 @@ class PWMScan:
         self.n_background, self.seed, self.n_trials = n_background, seed, n_trials
 
     def fit(self, ds: Dataset, split: str) -> PWMScan:
+        self.prepare(ds)
+        va = ds.split(split, "valid")
+        va = va[[self.matrices(t) is not None for t in va["tf_i"]]]
+        self.log_p_cut = self._tune(va) if len(va) else 2.0
+        return self
+
+    def prepare(self, ds: Dataset) -> PWMScan:
+        """Matrices, promoters and background of ``ds``: enough for :meth:`neglogp`, no p-value cut."""
         from grenimja.data.names import load_mapper
 
         self.pwms = jaspar_pwms(load_mapper())
@@ -81,9 +89,6 @@ class PWMScan:
         self.tf_names = ds.tfs["tf"].tolist()
         self._cache: dict[int, np.ndarray] = {}
         self._prepare(ds)
-        va = ds.split(split, "valid")
-        va = va[[self.matrices(t) is not None for t in va["tf_i"]]]
-        self.log_p_cut = self._tune(va) if len(va) else 2.0
         return self
 
     def _prepare(self, ds: Dataset) -> None:

@@ -290,6 +290,43 @@ def _transfer_section(res: Path) -> list[str]:
     return out
 
 
+def _extra_terms_section(res: Path) -> list[str]:
+    """Terms tried beside each bundled model's transfer term on validation (scripts/extra_terms.py): the
+    best setting of each against the bundled score, by the transfer choice's criterion."""
+    import pandas as pd
+
+    f = res / "validation" / "extra_terms.csv"
+    if not f.is_file():
+        return []
+    df = pd.read_csv(f)
+    out = [
+        "## Terms tried beside the transfer term (validation only, none kept)",
+        "",
+        "`python scripts/extra_terms.py` adds one more term to each bundled model's validation score "
+        "(network + chosen transfer term) at a few weights: the gene-degree prior as a per-gene bias "
+        "(`b x weight x ln(degree + 0.001)`), other floors of the lift (transfer weight re-chosen per floor), "
+        "and PWM hits (`c x weight x -log10 p` of the best JASPAR window: the TF's own matrices, or its most "
+        "identical other TF's) on the 60 bp promoters the network reads and on the 300 bp windows of build "
+        "v2. Best setting of each by the same criterion (degree-matched per-TF AUROC + paper pooled AUROC); "
+        "every setting in `results/validation/extra_terms.csv`.",
+        "",
+        "| split | term | best setting | paper AUROC | paper per-TF AUROC | degree-matched AUROC | "
+        "degree-matched per-TF AUROC | criterion (bundled) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for split, g in df.groupby("split", sort=False):
+        bundled = g[g["term"] == "bundled"].iloc[0]
+        for term, h in g.groupby("term", sort=False):
+            r = h.loc[h["criterion"].round(10).idxmax()]
+            delta = "" if term == "bundled" else f" ({r['criterion'] - bundled['criterion']:+.3f})"
+            out.append(
+                f"| {split} | {term} | {r['setting']} | {r['paper_auroc']:.3f} | {r['paper_per_tf_auroc']:.3f} | "
+                f"{r['dm_auroc']:.3f} | {r['dm_per_tf_auroc']:.3f} | {r['criterion']:.3f}{delta} |"
+            )
+    out.append("")
+    return out
+
+
 def _robustness_section(res: Path) -> list[str]:
     """The paper's Figure 2 on our splits (grenimja interpret robustness): per-TF AUROC by training pairs."""
     import pandas as pd
@@ -490,6 +527,7 @@ def model_card(models: Path, datasets: Path, res: Path) -> str:
             )
         lines.append("")
     lines += _transfer_section(res)
+    lines += _extra_terms_section(res)
     lines += _homology_model_section(res)
     lines += _gpu_section(res)
     bench = res / "bench_model.json"
