@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -104,19 +105,24 @@ def pick_model():
     return b
 
 
-def keep_result(key: str, model: str, value) -> None:
-    """Store a page's computed result under ``key`` with the name of the model that computed it."""
-    st.session_state[key] = (model, value)
+def keep_result(key: str, model: str, value, inputs=None) -> None:
+    """Store a page's computed result under ``key`` with the name of the model that computed it and the
+    ``inputs`` it was computed for (anything comparable with ``==``, e.g. a protein sequence)."""
+    st.session_state[key] = (model, value, inputs)
 
 
-def last_result(key: str, model: str, what: str):
-    """The result stored under ``key`` if ``model`` computed it, else None; a result of another model is not
-    shown as this one's, and the page says whose it was (the model choice holds across pages)."""
+def last_result(key: str, model: str, what: str, inputs=None, changed: Callable[[Any], str] | None = None):
+    """The result stored under ``key`` if ``model`` computed it for ``inputs``, else None; a result of
+    another model or of other inputs is not shown as this one's, and the page says so: whose it was (the
+    model choice holds across pages), or ``changed(result)`` when only the inputs differ."""
     got = st.session_state.get(key)
     if got is None:
         return None
     if got[0] != model:
         st.info(f"The last {what} was computed with model `{got[0]}`; run it again for `{model}`.")
+        return None
+    if got[2] != inputs:
+        st.info(changed(got[1]) if changed else f"The last {what} was for other inputs; run it again.")
         return None
     return got[1]
 

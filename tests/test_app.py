@@ -201,6 +201,11 @@ def test_scan_page_hides_the_last_ranking_once_another_tf_is_picked():
     next(s for s in at.selectbox if s.label == "TF").set_value("SOX2").run()
     assert not at.exception and not at.subheader and not at.dataframe
     assert any("last scan was for MAX" in i.value and "to scan SOX2" in i.value for i in at.info)
+    next(s for s in at.selectbox if s.label == "TF").set_value("MAX").run()
+    assert at.subheader[0].value.startswith("MAX: ranked targets")  # its own ranking, not scanned again
+    if (REPO / "models" / "homology.pt").is_file():
+        at.sidebar.selectbox[0].set_value("homology").run()
+        assert not at.subheader and any("computed with model `unknown`" in i.value for i in at.info)
 
 
 def test_a_scan_s_progress_bar_redraws_about_ten_times_not_once_per_batch():

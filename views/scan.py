@@ -62,13 +62,18 @@ by = st.radio(
 if protein is not None and st.button("Scan all promoters", type="primary"):
     with ui.progress("Scoring promoters ...") as tick:
         res = scan_sequence(b, protein, progress=tick)
-    st.session_state["scan"] = (name, res, protein, b.name)
+    ui.keep_result("scan", b.name, (name, res), inputs=protein)
 
-last = st.session_state.get("scan")
-if last is not None and (last[2] != protein or last[3] != b.name):
-    # another TF or model is picked now: the old ranking must not pass for this one's
-    st.info(f"The last scan was for {last[0]}; press 'Scan all promoters' to scan {name or 'this TF'}.")
-    last = None
+# another TF or model picked now: the old ranking must not pass for this one's
+last = ui.last_result(
+    "scan",
+    b.name,
+    "scan",
+    inputs=protein,
+    changed=lambda kept: (
+        f"The last scan was for {kept[0]}; press 'Scan all promoters' to scan {name or 'this TF'}."
+    ),
+)
 if last is not None:
     name, res = last[0], last[1]
     res = res.sort_values(by, ascending=False, ignore_index=True).assign(rank=lambda d: range(1, len(d) + 1))
