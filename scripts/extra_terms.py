@@ -96,9 +96,7 @@ def run_split(split: str) -> list[dict]:
     if term.lift:
         # the query's mean share over all training genes, as the term's lift divides by it
         tf_u = sorted(set().union(*(set(frames[n]["tf_i"]) for n in PROTOCOLS)))
-        mean = dict(
-            zip(tf_u, term.weights([proteins[i] for i in tf_u]) @ term.targets().mean(axis=1), strict=True)
-        )
+        mean = dict(zip(tf_u, term.weights([proteins[i] for i in tf_u]) @ term.target_rates(), strict=True))
         for floor in FLOORS:
             best = None
             for tw in WEIGHTS[1:]:

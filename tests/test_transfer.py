@@ -410,6 +410,16 @@ def test_lift_is_the_log_of_each_query_s_share_over_its_mean_share_and_keeps_its
     # genes outside the training genes get no term; the mean is over all training genes whatever is asked
     part = t.interaction(["qa"], ["g3", "nope"], lift=True)[0]
     assert part[1] == 0 and part[0] == pytest.approx(lifted[0, 2])
+    # smoothed targets: the mean share is over the smoothed targets, each smoothing's rates kept apart
+    smooth = t.interaction(["qa"], t.genes, smooth=0.5, lift=False)
+    assert np.allclose(
+        t.interaction(["qa"], t.genes, smooth=0.5, lift=True),
+        np.log(np.maximum(smooth, 0) / smooth.mean(axis=1, keepdims=True) + LIFT_FLOOR),
+    )
+    assert np.allclose(t.target_rates(0.5), t.targets(0.5).mean(axis=1)) and t.target_rates(
+        0.5
+    ) is t.target_rates(0.5)
+    assert not np.allclose(t.target_rates(0.5), t.target_rates(0.0))
     t.lift = True
     back = HomologyTransfer.from_payload(t.to_payload())
     assert back.lift and np.allclose(back.interaction([A], t.genes), t.interaction([A], t.genes))

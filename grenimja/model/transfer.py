@@ -103,6 +103,7 @@ class HomologyTransfer:
         # keyed by the settings they derive from: an attribute changed on a live term never serves a stale matrix
         self._ease: dict[float, np.ndarray] = {}
         self._smoothed: dict[tuple[float, float], np.ndarray] = {}
+        self._rates: dict[tuple[float, float], np.ndarray] = {}
 
     def targets(self, smooth: float | None = None) -> np.ndarray:
         """(n_training_tfs, n_genes) training targets the weights vote with: 0/1, blended with EASE's
@@ -115,6 +116,15 @@ class HomologyTransfer:
             y = self._y.astype(np.float64)
             self._smoothed[key] = ((1 - s) * y + s * (self.ease_weights().T @ y)).astype(np.float32)
         return self._smoothed[key]
+
+    def target_rates(self, smooth: float | None = None) -> np.ndarray:
+        """(n_training_tfs,) each training TF's mean over all genes of :meth:`targets` (the share of genes
+        it regulates), in float64; cached like the targets, as every lifted term divides by it."""
+        s = self.smooth if smooth is None else smooth
+        key = (float(s), float(self.ease_lambda) if s else 0.0)
+        if key not in self._rates:
+            self._rates[key] = self.targets(s).mean(axis=1, dtype=np.float64)
+        return self._rates[key]
 
     def ease_weights(self) -> np.ndarray:
         """(n_training_tfs, n_training_tfs) EASE item-item matrix B; column t weighs the other TFs' targets
@@ -223,7 +233,7 @@ class HomologyTransfer:
                     raise ValueError("lift is a ratio of the uncentred share: it needs centre False")
                 # mean over genes of w @ y is w @ (mean over genes of y): no query x all-genes product;
                 # smoothed targets can dip below 0, a share is floored at 0 before the ratio
-                mean_share = np.maximum(w @ y.mean(axis=1, dtype=np.float64), 1e-12)[:, None]
+                mean_share = np.maximum(w @ self.target_rates(smooth), 1e-12)[:, None]
                 out[:, known] = np.log(np.maximum(out[:, known], 0.0) / mean_share + LIFT_FLOOR)
         return out
 
