@@ -65,7 +65,7 @@ def test_analysis_page_draws_adjacency_and_tsne():
     assert not at.exception
     assert any(d.label == "Download t-SNE coordinates (CSV)" for d in at.get("download_button"))
     # the default TFs mix held-out and training TFs: the training-status colouring shows both classes
-    model, emb = at.session_state["tsne"]
+    model, emb, _ = at.session_state["tsne"]  # model, result, inputs (none for the t-SNE)
     assert model == "unknown" and set(emb["tf_seen_in_training"]) == {True, False}
     # another model picked: the t-SNE of unknown.pt's latent space is not shown as known.pt's
     at.sidebar.selectbox[0].set_value("known").run()
