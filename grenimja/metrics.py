@@ -50,9 +50,8 @@ def summarize(tfs: np.ndarray, y: np.ndarray, p: np.ndarray, threshold: float = 
     }
 
 
-def auroc_summary(tfs: np.ndarray, y: np.ndarray, p: np.ndarray) -> tuple[float, float]:
-    """(pooled AUROC, mean per-TF AUROC over TFs with both classes): the two numbers of :func:`summarize`
-    that model selection reads, without the other metrics' cost."""
+def per_tf_auroc(tfs: np.ndarray, y: np.ndarray, p: np.ndarray) -> pd.Series:
+    """AUROC of each TF with both classes, indexed by TF (sorted), as ``roc_auc_score`` per TF."""
     # Mann-Whitney form (mid-ranks within each TF, so ties count one half, as roc_auc_score): one
     # vectorised groupby instead of one sklearn call per TF, which dominated the transfer grid's time
     df = pd.DataFrame({"tf": tfs, "y": np.asarray(y).astype(int), "p": np.asarray(p, dtype=np.float64)})
@@ -61,9 +60,30 @@ def auroc_summary(tfs: np.ndarray, y: np.ndarray, p: np.ndarray) -> tuple[float,
     g["rank_pos"] = df[df["y"] == 1].groupby("tf", sort=True)["r"].sum()
     g = g[(g["pos"] > 0) & (g["pos"] < g["n"])]
     neg = g["n"] - g["pos"]
-    per = (g["rank_pos"] - g["pos"] * (g["pos"] + 1) / 2) / (g["pos"] * neg)
-    pooled = float(skm.roc_auc_score(df["y"], df["p"])) if df["y"].nunique() == 2 else float("nan")
+    return (g["rank_pos"] - g["pos"] * (g["pos"] + 1) / 2) / (g["pos"] * neg)
+
+
+def auroc_summary(tfs: np.ndarray, y: np.ndarray, p: np.ndarray) -> tuple[float, float]:
+    """(pooled AUROC, mean per-TF AUROC over TFs with both classes): the two numbers of :func:`summarize`
+    that model selection reads, without the other metrics' cost."""
+    per = per_tf_auroc(tfs, y, p)
+    y = np.asarray(y).astype(int)
+    pooled = float(skm.roc_auc_score(y, p)) if len(np.unique(y)) == 2 else float("nan")
     return pooled, float(per.mean()) if len(per) else float("nan")
+
+
+def paired_tf_bootstrap(
+    a: pd.Series, b: pd.Series, n_boot: int = 2000, seed: int = 0
+) -> tuple[float, float, float]:
+    """Mean over TFs of ``b - a`` (two per-TF metrics indexed by TF; TFs in both) and its 95% interval
+    from resampling TFs with replacement: whether a change of a per-TF mean is more than which TFs the
+    part happened to hold."""
+    d = (b - a).dropna().to_numpy()
+    if not len(d):
+        return float("nan"), float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    means = d[rng.integers(0, len(d), size=(n_boot, len(d)))].mean(axis=1)
+    return float(d.mean()), float(np.quantile(means, 0.025)), float(np.quantile(means, 0.975))
 
 
 def curves(y: np.ndarray, p: np.ndarray) -> dict:

@@ -29,7 +29,7 @@ from grenimja.baselines.pwmscan import MotifTransfer, PWMScan
 from grenimja.dataset import load_dataset
 from grenimja.embedding import Embeddings
 from grenimja.evaluate import dataset_logits
-from grenimja.metrics import auroc_summary
+from grenimja.metrics import auroc_summary, paired_tf_bootstrap, per_tf_auroc
 from grenimja.model.io import load_model
 from grenimja.model.transfer import WEIGHTS
 
@@ -41,15 +41,22 @@ FLOORS = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 PWM_WEIGHTS = (0.05, 0.1, 0.2, 0.4, 0.8)
 
 
-def _metrics(frames: dict[str, pd.DataFrame], scores: dict[str, np.ndarray]) -> dict[str, float]:
+def _metrics(frames: dict[str, pd.DataFrame], scores: dict[str, np.ndarray], base: pd.Series | None = None):
+    """Pooled and per-TF AUROC of both protocols and the criterion; with ``base`` (the bundled score's
+    per-TF degree-matched AUROC) also the change of that mean and its 95% TF-bootstrap interval."""
     row = {}
     for name, f in frames.items():
         key = "dm" if name == "degree-matched" else name
-        row[f"{key}_auroc"], row[f"{key}_per_tf_auroc"] = auroc_summary(
-            f["tf"].to_numpy(), f["label"].to_numpy(), scores[name]
-        )
+        tfs, y = f["tf"].to_numpy(), f["label"].to_numpy()
+        row[f"{key}_auroc"], row[f"{key}_per_tf_auroc"] = auroc_summary(tfs, y, scores[name])
     row["criterion"] = row["dm_per_tf_auroc"] + row["paper_auroc"]
-    return row
+    f = frames["degree-matched"]
+    per = per_tf_auroc(f["tf"].to_numpy(), f["label"].to_numpy(), scores["degree-matched"])
+    if base is not None:
+        row["dm_per_tf_change"], row["dm_per_tf_change_low"], row["dm_per_tf_change_high"] = (
+            paired_tf_bootstrap(base, per)
+        )
+    return row, per
 
 
 def _pwm_scores(frames, ds_model, build: str, cls) -> tuple[dict[str, np.ndarray], int]:
@@ -86,12 +93,15 @@ def run_split(split: str) -> list[dict]:
         share[name] = term.pair_interaction(proteins, genes, t, g, lift=False)
     w = term.weight
     base = {n: net[n] + w * inter[n] for n in PROTOCOLS}
-    rows = [{"split": split, "term": "bundled", "setting": f"transfer weight {w:g}"} | _metrics(frames, base)]
+    first, ref = _metrics(frames, base)
+    rows = [{"split": split, "term": "bundled", "setting": f"transfer weight {w:g}"} | first]
 
     degree = np.nan_to_num(term.gene_degree(genes), nan=0.0)
     for b in BIASES:
         s = {n: base[n] + b * w * np.log(degree[frames[n]["gene_i"].to_numpy()] + 1e-3) for n in PROTOCOLS}
-        rows.append({"split": split, "term": "gene bias", "setting": f"{b:g} x weight"} | _metrics(frames, s))
+        rows.append(
+            {"split": split, "term": "gene bias", "setting": f"{b:g} x weight"} | _metrics(frames, s, ref)[0]
+        )
 
     if term.lift:
         # the query's mean share over all training genes, as the term's lift divides by it
@@ -104,7 +114,7 @@ def run_split(split: str) -> list[dict]:
                 for n in PROTOCOLS:
                     m = np.maximum(frames[n]["tf_i"].map(mean).to_numpy(), 1e-12)
                     s[n] = net[n] + tw * np.log(np.maximum(share[n], 0.0) / m + floor)
-                r = _metrics(frames, s)
+                r = _metrics(frames, s, ref)[0]
                 if best is None or r["criterion"] > best[1]["criterion"] + 1e-10:
                     best = (tw, r)
             rows.append(
@@ -123,7 +133,7 @@ def run_split(split: str) -> list[dict]:
                         "setting": f"{c:g} x weight",
                         "pairs_without_score": missing,
                     }
-                    | _metrics(frames, s)
+                    | _metrics(frames, s, ref)[0]
                 )
             print(f"{split}: {label}, {length} done", flush=True)
     return rows

@@ -268,6 +268,26 @@ def test_auroc_summary_equals_the_full_summary_it_stands_in_for():
     assert np.allclose(auroc_summary(tf, y, p), (full["pooled"]["auroc"], full["per_tf_mean"]["auroc"]))
 
 
+def test_paired_tf_bootstrap_brackets_a_real_change_and_an_empty_one_by_zero():
+    import pandas as pd
+
+    from grenimja.metrics import auroc_summary, paired_tf_bootstrap, per_tf_auroc
+
+    rng = np.random.default_rng(1)
+    tf, y = rng.integers(0, 40, 4000), rng.integers(0, 2, 4000)
+    p = rng.random(4000) + 0.2 * y
+    a = per_tf_auroc(tf, y, p)
+    assert len(a) == 40 and np.isclose(a.mean(), auroc_summary(tf, y, p)[1])
+    better = per_tf_auroc(tf, y, p + 0.3 * y)  # every TF ranks its targets higher
+    mean, low, high = paired_tf_bootstrap(a, better)
+    assert 0 < low < mean < high and np.isclose(mean, (better - a).mean())
+    noise = pd.Series(rng.normal(0, 0.02, 40), index=a.index)
+    mean, low, high = paired_tf_bootstrap(a, a + noise - noise.mean())
+    assert abs(mean) < 1e-12 and low < 0 < high
+    # TFs scored by one side only do not count
+    assert paired_tf_bootstrap(a.iloc[:10], better)[0] == pytest.approx((better - a).iloc[:10].mean())
+
+
 C = "MPKLSQEAVRLLHEAGFSRSEIARQLGVSRSTVSRWLKEHGLSLEERGRRWTREQKLALL"
 
 
