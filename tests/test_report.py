@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -169,10 +170,27 @@ def test_the_card_shows_each_tried_term_s_best_setting_against_the_bundled_score
         [{"split": s, "term": t, "setting": k} | dict(zip(cols, m, strict=True)) for s, t, k, m in rows]
     )
     df["criterion"] = df["dm_per_tf_auroc"] + df["paper_auroc"]
+    change = [
+        (np.nan, np.nan, np.nan),
+        (-0.014, -0.020, -0.008),
+        (-0.036, -0.05, -0.02),
+        (-0.002, -0.010, 0.004),
+    ]
+    df[["dm_per_tf_change", "dm_per_tf_change_low", "dm_per_tf_change_high"]] = change
     df.to_csv(tmp_path / "validation" / "extra_terms.csv", index=False)
     text = "\n".join(_extra_terms_section(tmp_path))
-    assert "| unknown | bundled | transfer weight 1024 | 0.677 | 0.707 | 0.574 | 0.674 | 1.351 |" in text
+    assert "| unknown | bundled | transfer weight 1024 | 0.677 | 0.707 | 0.574 | 0.674 | 1.351 |  |" in text
     # 0.687 + 0.660 = 1.347 beats 0.695 + 0.638 = 1.333: the best gene bias, 0.004 below the bundled score
-    assert "| unknown | gene bias | 0.5 x weight | 0.687 | 0.718 | 0.565 | 0.660 | 1.347 (-0.004) |" in text
+    assert (
+        "| unknown | gene bias | 0.5 x weight | 0.687 | 0.718 | 0.565 | 0.660 | 1.347 (-0.004) | -0.014 (-0.020 to -0.008) |"
+        in text
+    )
     assert "| 2 x weight |" not in text
-    assert "| own JASPAR PWM, 60 bp | 0.2 x weight |" in text and "| 1.350 (-0.001) |" in text
+    assert (
+        "| own JASPAR PWM, 60 bp | 0.2 x weight |" in text
+        and "| 1.350 (-0.001) | -0.002 (-0.010 to +0.004) |" in text
+    )
+    assert "interval above 0: none." in text
+    df.loc[3, ["dm_per_tf_change", "dm_per_tf_change_low", "dm_per_tf_change_high"]] = [0.01, 0.002, 0.02]
+    df.to_csv(tmp_path / "validation" / "extra_terms.csv", index=False)
+    assert "interval above 0: own JASPAR PWM, 60 bp on unknown." in "\n".join(_extra_terms_section(tmp_path))
