@@ -310,7 +310,7 @@ def _extra_terms_section(res: Path) -> list[str]:
         "v2. Best setting of each by the same criterion (degree-matched per-TF AUROC + paper pooled AUROC); "
         "every setting in `results/validation/extra_terms.csv`. The last column is the change of the "
         "degree-matched per-TF AUROC against the bundled score with its 95% interval from resampling the "
-        "validation TFs (paired): an interval that holds 0 is no gain. None of these terms is in the bundled "
+        "validation TFs (paired): an interval that holds 0 is no gain, and one above 0 is still the best of several settings, so optimistic. None of these terms is in the bundled "
         "models; a PWM term would need the model file to carry the matrices and a background per promoter "
         "length, and the gene reference and calibration refitted with it. Every figure here is a validation "
         "figure.",
