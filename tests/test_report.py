@@ -177,6 +177,7 @@ def test_the_card_shows_each_tried_term_s_best_setting_against_the_bundled_score
         (-0.002, -0.010, 0.004),
     ]
     df[["dm_per_tf_change", "dm_per_tf_change_low", "dm_per_tf_change_high"]] = change
+    df["pairs_without_score"] = [np.nan, np.nan, np.nan, 0]
     df.to_csv(tmp_path / "validation" / "extra_terms.csv", index=False)
     text = "\n".join(_extra_terms_section(tmp_path))
     assert "| unknown | bundled | transfer weight 1024 | 0.677 | 0.707 | 0.574 | 0.674 | 1.351 |  |" in text
@@ -192,5 +193,10 @@ def test_the_card_shows_each_tried_term_s_best_setting_against_the_bundled_score
     )
     assert "interval above 0: none." in text
     df.loc[3, ["dm_per_tf_change", "dm_per_tf_change_low", "dm_per_tf_change_high"]] = [0.01, 0.002, 0.02]
+    df.loc[3, "pairs_without_score"] = 1234  # pairs a PWM could not score are counted where they are
+    df.to_csv(tmp_path / "validation" / "extra_terms.csv", index=False)
+    assert "| 0.2 x weight; 1,234 pairs without a PWM score (0) |" in "\n".join(
+        _extra_terms_section(tmp_path)
+    )
     df.to_csv(tmp_path / "validation" / "extra_terms.csv", index=False)
     assert "interval above 0: own JASPAR PWM, 60 bp on unknown." in "\n".join(_extra_terms_section(tmp_path))

@@ -307,7 +307,8 @@ def _extra_terms_section(res: Path) -> list[str]:
         "(`b x weight x ln(degree + 0.001)`), other floors of the lift (transfer weight re-chosen per floor), "
         "and PWM hits (`c x weight x -log10 p` of the best JASPAR window: the TF's own matrices, or its most "
         "identical other TF's) on the 60 bp promoters the network reads and on the 300 bp windows of build "
-        "v2. Best setting of each by the same criterion (degree-matched per-TF AUROC + paper pooled AUROC); "
+        "v2 (a pair whose TF has no matrix, or whose gene no 300 bp window, gets 0; the setting cell counts "
+        "them). Best setting of each by the same criterion (degree-matched per-TF AUROC + paper pooled AUROC); "
         "every setting in `results/validation/extra_terms.csv`. The last column is the change of the "
         "degree-matched per-TF AUROC against the bundled score with its 95% interval from resampling the "
         "validation TFs (paired): an interval that holds 0 is no gain, and one above 0 is still the best of several settings, so optimistic. None of these terms is in the bundled "
@@ -324,7 +325,9 @@ def _extra_terms_section(res: Path) -> list[str]:
         bundled = g[g["term"] == "bundled"].iloc[0]
         for term, h in g.groupby("term", sort=False):
             r = h.loc[h["criterion"].round(10).idxmax()]
-            delta, change = "", ""
+            delta, change, setting = "", "", str(r["setting"])
+            if pd.notna(r.get("pairs_without_score")) and r["pairs_without_score"] > 0:
+                setting += f"; {int(r['pairs_without_score']):,} pairs without a PWM score (0)"
             if term != "bundled":
                 delta = f" ({r['criterion'] - bundled['criterion']:+.3f})"
                 if "dm_per_tf_change" in r and pd.notna(r["dm_per_tf_change"]):
@@ -335,7 +338,7 @@ def _extra_terms_section(res: Path) -> list[str]:
                     if r["dm_per_tf_change_low"] > 0:
                         gains.append(f"{term} on {split}")
             out.append(
-                f"| {split} | {term} | {r['setting']} | {r['paper_auroc']:.3f} | {r['paper_per_tf_auroc']:.3f} | "
+                f"| {split} | {term} | {setting} | {r['paper_auroc']:.3f} | {r['paper_per_tf_auroc']:.3f} | "
                 f"{r['dm_auroc']:.3f} | {r['dm_per_tf_auroc']:.3f} | {r['criterion']:.3f}{delta} | {change} |"
             )
     if "dm_per_tf_change_low" in df:
