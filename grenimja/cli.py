@@ -473,7 +473,9 @@ def cmd_interpret(a) -> int:
         from grenimja.dataset import load_dataset
 
         ds = load_dataset(a.dataset)
-        res = run.adjacency_models(ds, b.meta.get("split", "unknown"), b, b.emb, a.n_tfs, a.n_genes)
+        res = run.adjacency_models(
+            ds, b.meta.get("split", "unknown"), b, b.emb, a.n_tfs, a.n_genes, baseline_pairs=a.baseline_pairs
+        )
         rows = []
         for name, r in res.items():
             slug = name.lower().replace(" ", "_").replace("-", "_")
@@ -748,6 +750,12 @@ def build_parser() -> argparse.ArgumentParser:
     it.add_argument("--k", type=int, default=5, help="homology: latent neighbours per TF")
     it.add_argument("--n-tfs", type=int, default=40, help="adjacency: held-out TFs")
     it.add_argument("--n-genes", type=int, default=200, help="adjacency: genes, half CpG promoters")
+    it.add_argument(
+        "--baseline-pairs",
+        type=int,
+        default=100_000,
+        help="adjacency: XGBoost is fitted on at most this many seeded-random training pairs",
+    )
     it.set_defaults(func=cmd_interpret)
     nw = sub.add_parser(
         "network", help="score TFs x every catalogue promoter into one Parquet file (chunked, resumable)"

@@ -73,11 +73,21 @@ def homology_vs_training(bundle, k: int = 5, n_genes: int = 30, train_pairs: pd.
     return {"neighbours": nb, "per_tf": frac}
 
 
-def adjacency_models(ds, split: str, bundle, emb, n_tfs: int = 40, n_genes: int = 200, seed: int = 0) -> dict:
+def adjacency_models(
+    ds,
+    split: str,
+    bundle,
+    emb,
+    n_tfs: int = 40,
+    n_genes: int = 200,
+    seed: int = 0,
+    baseline_pairs: int = 100_000,
+) -> dict:
     """Adjacency matrices of held-out test TFs x genes for GReNIMJA and two baselines, on one dataset split.
 
     The baselines (gene-degree prior, XGBoost on TF-IDF word2vec features) are fitted on the split's
-    training part. Returns model name -> :func:`grenimja.interpret.adjacency.adjacency` result.
+    training part, XGBoost on at most ``baseline_pairs`` seeded-random pairs of it. Returns model name ->
+    :func:`grenimja.interpret.adjacency.adjacency` result.
     """
     from grenimja.baselines.features import FeatureBaseline
     from grenimja.baselines.simple import GeneDegreePrior
@@ -94,7 +104,7 @@ def adjacency_models(ds, split: str, bundle, emb, n_tfs: int = 40, n_genes: int 
         bundle.model, emb, ds.tfs["protein"].tolist(), ds.genes["promoter"].tolist()
     )
     scores = {"GReNIMJA": score_cached(bundle.model, tf_tok, gene_tok, ti, gi)}
-    for b in (GeneDegreePrior(), FeatureBaseline("xgb", emb, 100_000, seed)):
+    for b in (GeneDegreePrior(), FeatureBaseline("xgb", emb, baseline_pairs, seed)):
         scores[b.name] = b.fit(ds, split).score(pairs)
     names = ds.tfs["tf"].to_numpy()[tfs].tolist()
     gnames = ds.genes["gene"].to_numpy()[genes].tolist()
