@@ -79,8 +79,8 @@ def open_page(page: str | None = None, timeout: int = 300):
 
 
 def pytest_configure(config):
-    # pytest-xdist runs one worker per core (pyproject's addopts): a worker that also took both cores for
-    # torch would oversubscribe them
+    # under pytest-xdist's -n 2 (README) each worker has one core: one that also took both cores for torch
+    # would oversubscribe them
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
     torch.set_num_threads(max(1, 2 // workers))
 
