@@ -20,6 +20,7 @@ which ``grenimja report`` turns into the model card's "terms tried" table. Nothi
 from __future__ import annotations
 
 import sys
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -59,11 +60,21 @@ def _metrics(frames: dict[str, pd.DataFrame], scores: dict[str, np.ndarray], bas
     return row, per
 
 
+@cache
+def _dataset(build: str):
+    return load_dataset(ROOT / "datasets" / build)
+
+
+@cache
+def _scanner(build: str, cls):
+    """``cls`` prepared on ``build`` once for all splits (matrices, promoters, each TF's background)."""
+    return cls(n_background=1000).prepare(_dataset(build))
+
+
 def _pwm_scores(frames, ds_model, build: str, cls) -> tuple[dict[str, np.ndarray], int]:
     """-log10 p of each validation pair on ``build``'s promoters (0 where the TF has no matrix or the
     gene no promoter there), and how many pairs got 0 for want of either."""
-    ds = ds_model if build == "v1" else load_dataset(ROOT / "datasets" / build)
-    scan = cls(n_background=1000).prepare(ds)
+    ds, scan = _dataset(build), _scanner(build, cls)
     gene_i = {g: i for i, g in enumerate(ds.genes["gene"])}
     tf_i = {t: i for i, t in enumerate(ds.tfs["tf"])}
     out, missing = {}, 0
@@ -79,18 +90,17 @@ def _pwm_scores(frames, ds_model, build: str, cls) -> tuple[dict[str, np.ndarray
 
 
 def run_split(split: str) -> list[dict]:
-    ds = load_dataset(ROOT / "datasets" / "v1")
+    ds = _dataset("v1")
     emb = Embeddings.load(ROOT / "models" / "embeddings.npz")
     model, _ = load_model(ROOT / "models" / f"{split}.pt", emb)
     term, model.transfer, model.calibration = model.transfer, None, None
     proteins, genes = ds.tfs["protein"].tolist(), ds.genes["gene"].tolist()
-    frames, net, share, inter = {}, {}, {}, {}
+    frames, net, inter = {}, {}, {}
     for name in PROTOCOLS:
         f = frames[name] = ds.evaluation_pairs(split, "valid", name)
         t, g = f["tf_i"].to_numpy(), f["gene_i"].to_numpy()
         net[name] = dataset_logits(model, emb, ds, t, g)
         inter[name] = term.pair_interaction(proteins, genes, t, g)
-        share[name] = term.pair_interaction(proteins, genes, t, g, lift=False)
     w = term.weight
     base = {n: net[n] + w * inter[n] for n in PROTOCOLS}
     first, ref = _metrics(frames, base)
@@ -104,17 +114,16 @@ def run_split(split: str) -> list[dict]:
         )
 
     if term.lift:
-        # the query's mean share over all training genes, as the term's lift divides by it
-        tf_u = sorted(set().union(*(set(frames[n]["tf_i"]) for n in PROTOCOLS)))
-        mean = dict(zip(tf_u, term.weights([proteins[i] for i in tf_u]) @ term.target_rates(), strict=True))
         for floor in FLOORS:
+            lifted = {
+                n: term.pair_interaction(
+                    proteins, genes, frames[n]["tf_i"].to_numpy(), frames[n]["gene_i"].to_numpy(), floor=floor
+                )
+                for n in PROTOCOLS
+            }
             best = None
             for tw in WEIGHTS[1:]:
-                s = {}
-                for n in PROTOCOLS:
-                    m = np.maximum(frames[n]["tf_i"].map(mean).to_numpy(), 1e-12)
-                    s[n] = net[n] + tw * np.log(np.maximum(share[n], 0.0) / m + floor)
-                r = _metrics(frames, s, ref)[0]
+                r = _metrics(frames, {n: net[n] + tw * lifted[n] for n in PROTOCOLS}, ref)[0]
                 if best is None or r["criterion"] > best[1]["criterion"] + 1e-10:
                     best = (tw, r)
             rows.append(

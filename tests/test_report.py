@@ -198,5 +198,4 @@ def test_the_card_shows_each_tried_term_s_best_setting_against_the_bundled_score
     assert "| 0.2 x weight; 1,234 pairs without a PWM score (0) |" in "\n".join(
         _extra_terms_section(tmp_path)
     )
-    df.to_csv(tmp_path / "validation" / "extra_terms.csv", index=False)
     assert "interval above 0: own JASPAR PWM, 60 bp on unknown." in "\n".join(_extra_terms_section(tmp_path))

@@ -440,6 +440,11 @@ def test_lift_is_the_log_of_each_query_s_share_over_its_mean_share_and_keeps_its
         0.5
     ) is t.target_rates(0.5)
     assert not np.allclose(t.target_rates(0.5), t.target_rates(0.0))
+    # another floor (for studying it) is the same formula with that floor
+    assert np.allclose(
+        t.interaction(["qa", "qb"], t.genes, lift=True, floor=0.3),
+        np.log(share / share.mean(axis=1, keepdims=True) + 0.3),
+    )
     t.lift = True
     back = HomologyTransfer.from_payload(t.to_payload())
     assert back.lift and np.allclose(back.interaction([A], t.genes), t.interaction([A], t.genes))

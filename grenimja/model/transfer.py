@@ -214,11 +214,13 @@ class HomologyTransfer:
         centre: bool | None = None,
         smooth: float | None = None,
         lift: bool | None = None,
+        floor: float = LIFT_FLOOR,
     ) -> np.ndarray:
         """(len(proteins), len(genes)) term (share, share minus popularity with ``centre``, or the log of
         the share over the query's mean share with ``lift``); 0 for a gene absent from the training genes or
         None (under ``lift``, what an average gene gets: no term either way). ``power``/``centre``/``smooth``/
-        ``lift`` override the term's."""
+        ``lift`` override the term's; ``floor`` is what the lift adds to the ratio before the log (model files
+        use ``LIFT_FLOOR``; other values are for studying it)."""
         w = self.weights(proteins, power)
         y = self.targets(smooth)
         cols = np.array([self._gene_col.get(g, -1) if g is not None else -1 for g in genes], dtype=np.int64)
@@ -234,7 +236,7 @@ class HomologyTransfer:
                 # mean over genes of w @ y is w @ (mean over genes of y): no query x all-genes product;
                 # smoothed targets can dip below 0, a share is floored at 0 before the ratio
                 mean_share = np.maximum(w @ self.target_rates(smooth), 1e-12)[:, None]
-                out[:, known] = np.log(np.maximum(out[:, known], 0.0) / mean_share + LIFT_FLOOR)
+                out[:, known] = np.log(np.maximum(out[:, known], 0.0) / mean_share + floor)
         return out
 
     def pair_interaction(
@@ -247,13 +249,14 @@ class HomologyTransfer:
         centre: bool | None = None,
         smooth: float | None = None,
         lift: bool | None = None,
+        floor: float = LIFT_FLOOR,
     ) -> np.ndarray:
         """:meth:`interaction` of pairs (proteins[tf_idx[k]], genes[gene_idx[k]]), shape (n_pairs,); each
         distinct TF and gene is computed once."""
         tf_u, tf_inv = np.unique(np.asarray(tf_idx), return_inverse=True)
         g_u, g_inv = np.unique(np.asarray(gene_idx), return_inverse=True)
         m = self.interaction(
-            [proteins[i] for i in tf_u], [genes[i] for i in g_u], power, centre, smooth, lift
+            [proteins[i] for i in tf_u], [genes[i] for i in g_u], power, centre, smooth, lift, floor
         )
         return m[tf_inv, g_inv]
 
