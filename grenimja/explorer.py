@@ -496,7 +496,7 @@ def scan_sequence(bundle: Bundle, protein: str, progress=None, by: str = "probab
     )
     g = bundle.catalogue.genes
     if bundle.model.transfer is not None:
-        z = z + bundle.model.transfer.logits([protein], g["gene"].tolist())[0]
+        z = z + bundle.model.transfer.logits([protein], g["gene"].tolist(), g["promoter"].tolist())[0]
     z = calibrated(bundle.model, z).astype(np.float64)
     out = pd.DataFrame({"gene": g["gene"], "probability": sigmoid(z), "logit": z})
     out["gene_degree_prior"] = gene_degree_prior(bundle, g["gene"].tolist())

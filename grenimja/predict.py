@@ -80,16 +80,25 @@ def transfer_logits(
     genes: list[str | None],
     tf_idx: np.ndarray,
     gene_idx: np.ndarray,
+    promoters: list[str] | None = None,
 ) -> np.ndarray:
     """What the model file's homology-transfer term adds to the logits of pairs (n_pairs,).
 
     Pair k is (proteins[tf_idx[k]], genes[gene_idx[k]]); a gene given as None (a promoter of no catalogue
-    gene) gets 0, and so does every pair of a model without the term (:mod:`grenimja.model.transfer`).
+    gene) gets 0 from the gene-keyed part, and so does every pair of a model without the term
+    (:mod:`grenimja.model.transfer`). Where the term carries promoter k-mer signatures
+    (:mod:`grenimja.model.kmers`) and ``promoters`` (sequence per gene index) are given, their part is
+    added for every pair, named gene or not.
     """
     term = model.transfer
-    if term is None or term.weight == 0 or len(tf_idx) == 0 or all(g is None for g in genes):
-        return np.zeros(len(tf_idx), dtype=np.float32)
-    return (term.weight * term.pair_interaction(proteins, genes, tf_idx, gene_idx)).astype(np.float32)
+    z = np.zeros(len(tf_idx), dtype=np.float64)
+    if term is None or len(tf_idx) == 0:
+        return z.astype(np.float32)
+    if term.weight != 0 and not all(g is None for g in genes):
+        z += term.weight * term.pair_interaction(proteins, genes, tf_idx, gene_idx)
+    if promoters is not None and term.kmers is not None and term.kmer_weight != 0:
+        z += term.kmer_weight * term.pair_sequence_interaction(proteins, promoters, tf_idx, gene_idx)
+    return z.astype(np.float32)
 
 
 def pair_logits(
@@ -104,7 +113,8 @@ def pair_logits(
     batch: int = 2048,
 ) -> np.ndarray:
     """Logits (n_pairs,) of pairs (proteins[tf_idx[k]], promoters[gene_idx[k]]): the network's, plus the
-    homology-transfer term for the gene named genes[gene_idx[k]] when the model file carries one, through
+    homology-transfer term for the gene named genes[gene_idx[k]] (and for the promoter's k-mers) when the
+    model file carries one, through
     the model file's calibration when it carries one (:func:`calibrated`).
 
     This is the one scoring path of the package: evaluation, Predict, the reference panel and the
@@ -112,8 +122,9 @@ def pair_logits(
     """
     tf_tok, gene_tok = tokens_for(model, emb, proteins, promoters)
     z = score_cached(model, tf_tok, gene_tok, tf_idx, gene_idx, logits=True, progress=progress, batch=batch)
-    if genes is not None:
-        z = z + transfer_logits(model, proteins, genes, tf_idx, gene_idx)
+    z = z + transfer_logits(
+        model, proteins, genes if genes is not None else [None] * len(promoters), tf_idx, gene_idx, promoters
+    )
     return calibrated(model, z)
 
 

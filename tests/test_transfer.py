@@ -257,6 +257,49 @@ def test_scan_and_predict_add_the_term_to_catalogue_genes_only(transfer_model, t
     assert np.isclose(np.log(p / (1 - p)), z_scan, atol=1e-3)
 
 
+def test_scan_and_predict_add_the_k_mer_term_to_every_promoter(
+    transfer_model, tiny_model_dir, small_dataset, tmp_path
+):
+    """The promoter k-mer part reaches a genome scan's catalogue promoters and an uploaded promoter of no
+    catalogue gene alike (the gene-keyed part reaches only the former)."""
+    import shutil
+
+    from grenimja.dataset import load_dataset
+    from grenimja.explorer import load_bundle, scan_sequence, score_records
+    from grenimja.fasta import Record
+    from grenimja.model.kmers import PromoterKmers
+
+    out, _, _ = transfer_model
+    shutil.copy(tiny_model_dir / "embeddings.npz", tmp_path / "embeddings.npz")
+    shutil.copy(out, tmp_path / "unknown.pt")
+    b = load_bundle(tmp_path, "unknown")
+    b.model.calibration = None
+    term = b.model.transfer
+    promoters = load_dataset(small_dataset).genes["promoter"].tolist()
+    term.kmers = PromoterKmers.fit(term._y, promoters, k=6, length=b.model.cfg.promoter_len)
+    protein = term.proteins[0]
+    cat = b.catalogue.genes
+    part = term.sequence_interaction([protein], cat["promoter"].tolist())[0]
+    assert part.std() > 0
+    term.kmer_weight = 0.0
+    without = scan_sequence(b, protein).set_index("gene")
+    term.kmer_weight = 2.0 / np.abs(part).max()  # at most 2 logits: probabilities keep their precision
+    with_kmers = scan_sequence(b, protein).set_index("gene")
+    genes = cat["gene"].tolist()
+    assert np.allclose(
+        with_kmers.loc[genes, "logit"] - without.loc[genes, "logit"], term.kmer_weight * part, atol=1e-4
+    )
+    # Predict: a promoter of no catalogue gene (reversed DNA) gets the k-mer part and nothing else of the term
+    odd = Record("edited", cat["promoter"].iloc[int(np.argmax(np.abs(part)))][::-1])
+    p1 = score_records(b, [Record("q", protein)], [odd])["probability"].iloc[0]
+    b.model.transfer = None
+    p0 = score_records(b, [Record("q", protein)], [odd])["probability"].iloc[0]
+    b.model.transfer = term
+    expected = term.kmer_weight * term.sequence_interaction([protein], [odd.seq])[0, 0]
+    assert abs(expected) > 0.01
+    assert np.isclose(np.log(p1 / (1 - p1)) - np.log(p0 / (1 - p0)), expected, atol=1e-3)
+
+
 def test_auroc_summary_equals_the_full_summary_it_stands_in_for():
     from grenimja.metrics import auroc_summary, summarize
 

@@ -54,6 +54,7 @@ import pandas as pd
 import torch
 
 from grenimja.errors import ModelFileError
+from grenimja.model.kmers import PromoterKmers
 
 # a gene none of a query's homologs regulates would get ln 0; it gets ln 0.01, below every regulated gene
 LIFT_FLOOR = 0.01
@@ -81,6 +82,8 @@ class HomologyTransfer:
     ease_lambda: float = 200.0
     smooth: float = 0.0
     lift: bool = False
+    kmers: PromoterKmers | None = field(default=None, repr=False)
+    kmer_weight: float = 0.0
     _ident_cache: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -260,15 +263,38 @@ class HomologyTransfer:
         )
         return m[tf_inv, g_inv]
 
+    def sequence_interaction(self, proteins: Sequence[str], promoters: Sequence[str]) -> np.ndarray:
+        """(len(proteins), len(promoters)) promoter k-mer term (:mod:`grenimja.model.kmers`): each query's
+        weighted training TFs' k-mer signatures against each promoter; 0 without a k-mer term."""
+        if self.kmers is None:
+            return np.zeros((len(proteins), len(promoters)))
+        return self.kmers.scores(self.weights(proteins), promoters)
+
+    def pair_sequence_interaction(
+        self, proteins: Sequence[str], promoters: Sequence[str], tf_idx: np.ndarray, gene_idx: np.ndarray
+    ) -> np.ndarray:
+        """:meth:`sequence_interaction` of pairs (proteins[tf_idx[k]], promoters[gene_idx[k]]), (n_pairs,)."""
+        tf_u, tf_inv = np.unique(np.asarray(tf_idx), return_inverse=True)
+        g_u, g_inv = np.unique(np.asarray(gene_idx), return_inverse=True)
+        m = self.sequence_interaction([proteins[i] for i in tf_u], [promoters[i] for i in g_u])
+        return m[tf_inv, g_inv]
+
     def gene_degree(self, genes: Sequence[str | None]) -> np.ndarray:
         """(len(genes),) share of the training TFs regulating each gene (the gene-degree prior); NaN for a
         gene absent from the training genes or None."""
         idx = np.array([self._gene_col.get(g, -1) if g is not None else -1 for g in genes], dtype=np.int64)
         return np.where(idx >= 0, self._degree[np.maximum(idx, 0)], np.nan)
 
-    def logits(self, proteins: Sequence[str], genes: Sequence[str | None]) -> np.ndarray:
-        """``weight`` x :meth:`interaction`: what the term adds to the network's logits."""
-        return self.weight * self.interaction(proteins, genes)
+    def logits(
+        self, proteins: Sequence[str], genes: Sequence[str | None], promoters: Sequence[str] | None = None
+    ) -> np.ndarray:
+        """``weight`` x :meth:`interaction`, plus ``kmer_weight`` x :meth:`sequence_interaction` of
+        ``promoters`` (the genes' promoter sequences, in their order) when given: what the term adds to the
+        network's logits, (len(proteins), len(genes))."""
+        z = self.weight * self.interaction(proteins, genes)
+        if promoters is not None and self.kmers is not None and self.kmer_weight:
+            z = z + self.kmer_weight * self.sequence_interaction(proteins, promoters)
+        return z
 
     def to_payload(self) -> dict:
         """A dict of strings, floats and tensors (loads with ``torch.load(weights_only=True)``)."""
@@ -286,6 +312,8 @@ class HomologyTransfer:
             "ease_lambda": float(self.ease_lambda),
             "smooth": float(self.smooth),
             "lift": bool(self.lift),
+            "kmer_weight": float(self.kmer_weight),
+            **({} if self.kmers is None else {"kmers": self.kmers.to_payload()}),
         }
 
     @classmethod
@@ -305,6 +333,7 @@ class HomologyTransfer:
                 ease_lambda=float(d.get("ease_lambda", 200.0)),
                 smooth=float(d.get("smooth", 0.0)),
                 lift=bool(d.get("lift", False)),  # files before it: the share's own scale
+                kmer_weight=float(d.get("kmer_weight", 0.0)),  # files before it: no promoter k-mer term
             )
         except (KeyError, AttributeError, IndexError, TypeError, ValueError) as exc:
             raise ModelFileError(f"{source}: its homology-transfer term is malformed ({exc!r})") from exc
@@ -312,6 +341,8 @@ class HomologyTransfer:
             raise ModelFileError(
                 f"{source}: homology-transfer term has {len(t.tfs)} TFs but {len(t.proteins)} proteins"
             )
+        if "kmers" in d:
+            t.kmers = PromoterKmers.from_payload(d["kmers"], len(t.tfs), source)
         return t
 
 
@@ -417,6 +448,44 @@ def choose_transfer(
     return chosen, grid.drop(columns="candidate")
 
 
+KMER_WEIGHTS = (0.0, 0.025, 0.05, 0.1, 0.2, 0.4, 0.8)  # x the transfer term's weight
+KMER_K = 6
+
+
+def choose_kmer_weight(
+    base: dict[str, pd.DataFrame],
+    term: HomologyTransfer,
+    proteins: Sequence[str],
+    genes: Sequence[str],
+    promoters: Sequence[str],
+    factors: Sequence[float] = KMER_WEIGHTS,
+) -> tuple[float, pd.DataFrame]:
+    """Weight of ``term``'s promoter k-mer term (``term.kmers`` fitted, the rest of the term chosen), as
+    ``factor x term.weight`` (a weight of its own where the term's is 0), on the validation pairs of
+    ``base`` (as in :func:`choose_transfer`) by the same criterion; returns the weight and the grid.
+    Ties go to the smaller factor, so a term that does not help is left at 0."""
+    from grenimja.metrics import auroc_summary
+
+    rows = []
+    scale = term.weight if term.weight else 1.0
+    with_term, kmers = {}, {}
+    for name, f in base.items():
+        t, g = f["tf_i"].to_numpy(), f["gene_i"].to_numpy()
+        with_term[name] = f["logit"].to_numpy() + term.weight * term.pair_interaction(proteins, genes, t, g)
+        kmers[name] = term.pair_sequence_interaction(proteins, promoters, t, g)
+    for c in factors:
+        row = {"kmer_factor": c, "kmer_weight": c * scale}
+        for name, f in base.items():
+            key = "dm" if name == "degree-matched" else name
+            row[f"{key}_auroc"], row[f"{key}_per_tf_auroc"] = auroc_summary(
+                f["tf"].to_numpy(), f["label"].to_numpy(), with_term[name] + c * scale * kmers[name]
+            )
+        row["criterion"] = row["dm_per_tf_auroc"] + row["paper_auroc"]
+        rows.append(row)
+    grid = pd.DataFrame(rows)
+    return float(best_row(grid)["kmer_weight"]), grid
+
+
 def add_transfer(
     model_path: str,
     emb_path: str,
@@ -425,11 +494,14 @@ def add_transfer(
     out: str,
     grid_out: str | None = None,
     dbd: dict[str, str] | None = None,
+    kmers: bool = True,
 ) -> dict:
     """Fit the term on ``split``'s training part, choose it on the validation part, write the model to ``out``.
 
     ``dbd`` (DNA-binding domain by TF symbol, :func:`grenimja.data.sequences.read_tf_proteins`): given,
-    alignment to the training TFs' DBDs competes with alignment to their full length.
+    alignment to the training TFs' DBDs competes with alignment to their full length. ``kmers``: also fit
+    the promoter k-mer term (:mod:`grenimja.model.kmers`, on the promoters as the network reads them) and
+    choose its weight, 0 included, after the rest of the term (:func:`choose_kmer_weight`).
 
     The model file at ``out`` is the one at ``model_path`` with ``payload["transfer"]`` and
     ``meta["transfer"]`` (power, weight, the validation metrics of the network alone and with the term).
@@ -468,6 +540,23 @@ def add_transfer(
         grid.round(4).to_csv(grid_out, index=False)
     chosen = best_row(grid)
     alone = grid[grid["weight"] == 0].iloc[0]
+    kmer_record = None
+    if kmers:
+        promoters = ds.genes["promoter"].tolist()
+        term.kmers = PromoterKmers.fit(term._y, promoters, k=KMER_K, length=model.cfg.promoter_len)
+        term.kmer_weight, kgrid = choose_kmer_weight(base, term, proteins, genes, promoters)
+        if grid_out:
+            kgrid.round(4).to_csv(Path(grid_out).with_name(Path(grid_out).stem + "_kmers.csv"), index=False)
+        if term.kmer_weight == 0:
+            term.kmers = None  # not chosen: the file does not carry it
+        kbest = best_row(kgrid)
+        kmer_record = {
+            "k": KMER_K,
+            "length": model.cfg.promoter_len,
+            "weight": term.kmer_weight,
+            "valid_without": {c: round(float(chosen[c]), 4) for c in ("paper_auroc", "dm_per_tf_auroc")},
+        }
+        chosen = kbest
     metric_cols = ["paper_auroc", "paper_per_tf_auroc", "dm_auroc", "dm_per_tf_auroc"]
     meta = dict(payload.get("meta", {}))
     meta["transfer"] = {
@@ -486,9 +575,12 @@ def add_transfer(
         "criterion": "valid degree-matched per-TF AUROC + valid paper pooled AUROC",
         "valid_network_alone": {c: round(float(alone[c]), 4) for c in metric_cols},
         "valid_with_term": {c: round(float(chosen[c]), 4) for c in metric_cols},
+        "kmers": kmer_record,
     }
     model.transfer = term
-    model.calibration, meta["calibration"] = _calibrate(base["paper"], term, proteins, genes)
+    model.calibration, meta["calibration"] = _calibrate(
+        base["paper"], term, proteins, genes, ds.genes["promoter"].tolist()
+    )
     meta["transfer"]["calibration"] = meta["calibration"]
     if grid_out:
         Path(grid_out).with_suffix(".json").write_text(json.dumps(meta["transfer"], indent=1) + "\n")
@@ -498,14 +590,21 @@ def add_transfer(
     return meta["transfer"]
 
 
-def _calibrate(paper: pd.DataFrame, term: HomologyTransfer, proteins: Sequence[str], genes: Sequence[str]):
+def _calibrate(
+    paper: pd.DataFrame,
+    term: HomologyTransfer,
+    proteins: Sequence[str],
+    genes: Sequence[str],
+    promoters: Sequence[str],
+):
     """Platt scaling of network + term on the paper protocol's validation pairs, and its record."""
     from grenimja.model.calibration import expected_calibration_error, fit_platt
     from grenimja.predict import sigmoid
 
-    z = paper["logit"].to_numpy() + term.weight * term.pair_interaction(
-        proteins, genes, paper["tf_i"].to_numpy(), paper["gene_i"].to_numpy()
-    )
+    t, g = paper["tf_i"].to_numpy(), paper["gene_i"].to_numpy()
+    z = paper["logit"].to_numpy() + term.weight * term.pair_interaction(proteins, genes, t, g)
+    if term.kmers is not None:
+        z = z + term.kmer_weight * term.pair_sequence_interaction(proteins, promoters, t, g)
     y = paper["label"].to_numpy()
     cal = fit_platt(z, y, "validation pairs of the paper protocol (one non-target per target)")
     called = sigmoid(cal.apply(z)) >= 0.5
