@@ -254,12 +254,19 @@ def _transfer_section(res: Path) -> list[str]:
         "average gene, floored at 0.01), monotone per TF, so each TF's ranking is the share's, while TFs whose "
         "homologs have few targets are put on the scale of those whose homologs have many. Kind, smoothing, "
         "lift, centre, power and weight are chosen together on the validation part (grid in `results/validation/transfer_*.csv`; criterion: degree-matched per-TF AUROC + "
-        "paper pooled AUROC). Then the final logit is Platt-scaled on the paper protocol's validation pairs "
+        "paper pooled AUROC). Then the promoter k-mer part (`grenimja/model/kmers.py`; files written since "
+        "2026-11-26): each training TF's signature over canonical 6-mers of its training targets' promoters "
+        "as the network reads them, the gene's popularity taken out within 50 degree strata, scaled to unit "
+        "sd over the training genes; a query scores a promoter with its weights over the training TFs as "
+        "above, so a promoter of no catalogue gene gets this part too. Its weight (0, or 0.025 to 0.8 x the "
+        "term's) is chosen after the rest of the term by the same criterion (grid in "
+        "`results/validation/transfer_*_kmers.csv`); `k-mer weight` - means the file predates the part. "
+        "Then the final logit is Platt-scaled on the paper protocol's validation pairs "
         "(monotone: no AUROC changes). Validation metrics, network alone -> with the term:",
         "",
-        "| model | split | similarity | smooth | lift | centre | power | weight | paper AUROC | paper per-TF AUROC | "
-        "degree-matched AUROC | degree-matched per-TF AUROC |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| model | split | similarity | smooth | lift | centre | power | weight | k-mer weight | paper AUROC | "
+        "paper per-TF AUROC | degree-matched AUROC | degree-matched per-TF AUROC |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for label, t in rows:
         a, w = t["valid_network_alone"], t["valid_with_term"]
@@ -267,10 +274,26 @@ def _transfer_section(res: Path) -> list[str]:
             f"{a[c]:.3f} -> **{w[c]:.3f}**"
             for c in ("paper_auroc", "paper_per_tf_auroc", "dm_auroc", "dm_per_tf_auroc")
         )
+        km = t.get("kmers")
         out.append(
             f"| {label} | {t['split']} | {_similarity_label(t)} | {t.get('smooth', 0.0):g} | "
-            f"{t.get('lift', False)} | {t.get('centre', True)} | {t['power']:g} | {t['weight']:g} | {cells} |"
+            f"{t.get('lift', False)} | {t.get('centre', True)} | {t['power']:g} | {t['weight']:g} | "
+            f"{'-' if km is None else format(km['weight'], 'g')} | {cells} |"
         )
+    kms = [(label, t) for label, t in rows if t.get("kmers")]
+    if kms:
+        out += [
+            "",
+            "The promoter k-mer part alone, on validation (the rest of the term as chosen -> with it):",
+            "",
+        ]
+        for label, t in kms:
+            b, w = t["kmers"]["valid_without"], t["valid_with_term"]
+            out.append(
+                f"- {label}: weight {t['kmers']['weight']:g}; paper AUROC {b['paper_auroc']:.4f} -> "
+                f"{w['paper_auroc']:.4f}, degree-matched per-TF AUROC {b['dm_per_tf_auroc']:.4f} -> "
+                f"{w['dm_per_tf_auroc']:.4f}."
+            )
     cals = [(label, t["calibration"]) for label, t in rows if "calibration" in t]
     if cals:
         out += [
@@ -315,6 +338,19 @@ def _extra_terms_section(res: Path) -> list[str]:
         "models; a PWM term would need the model file to carry the matrices and a background per promoter "
         "length, and the gene reference and calibration refitted with it. Every figure here is a validation "
         "figure.",
+    ]
+    with_kmers = [
+        k.removesuffix("60")
+        for k in ("unknown60", "known60", "homology60")
+        if (f := res / "validation" / f"transfer_{k}.json").is_file()
+        and (json.loads(f.read_text()).get("kmers") or {}).get("weight")
+    ]
+    if with_kmers:
+        out[-1] += (
+            f" The {', '.join(with_kmers)} rows were measured before the promoter k-mer part (previous "
+            "section) entered that model file: their bundled score is the term without it."
+        )
+    out += [
         "",
         "| split | term | best setting | paper AUROC | paper per-TF AUROC | degree-matched AUROC | "
         "degree-matched per-TF AUROC | criterion (vs bundled) | degree-matched per-TF change (95% interval) |",
