@@ -199,3 +199,49 @@ def test_the_card_shows_each_tried_term_s_best_setting_against_the_bundled_score
         _extra_terms_section(tmp_path)
     )
     assert "interval above 0: own JASPAR PWM, 60 bp on unknown." in "\n".join(_extra_terms_section(tmp_path))
+
+
+def test_the_card_shows_the_k_mer_weight_and_which_tried_terms_predate_it(tmp_path):
+    import json
+
+    from grenimja.report.cards import _extra_terms_section, _transfer_section
+
+    (tmp_path / "validation").mkdir()
+    metrics = {"paper_auroc": 0.8, "paper_per_tf_auroc": 0.84, "dm_auroc": 0.67, "dm_per_tf_auroc": 0.724}
+    rec = {
+        "split": "known",
+        "power": 8.0,
+        "weight": 4096.0,
+        "smooth": 0.5,
+        "lift": True,
+        "centre": False,
+        "valid_network_alone": metrics | {"dm_per_tf_auroc": 0.466},
+        "valid_with_term": metrics,
+    }
+    (tmp_path / "validation" / "transfer_unknown60.json").write_text(json.dumps(rec | {"split": "unknown"}))
+    kmers = {
+        "k": 6,
+        "length": 60,
+        "weight": 204.8,
+        "valid_without": {"paper_auroc": 0.815, "dm_per_tf_auroc": 0.712},
+    }
+    (tmp_path / "validation" / "transfer_known60.json").write_text(json.dumps(rec | {"kmers": kmers}))
+    text = "\n".join(_transfer_section(tmp_path))
+    assert "| unknown | identity full | 0.5 | True | False | 8 | 4096 | - | 0.800 -> **0.800** |" in text
+    assert "| known | identity full | 0.5 | True | False | 8 | 4096 | 204.8 | 0.800 -> **0.800** |" in text
+    assert "weight 204.8; paper AUROC 0.8150 -> 0.8000, degree-matched per-TF AUROC 0.7120 -> 0.7240." in text
+    pd.DataFrame(
+        [
+            {
+                "split": "known",
+                "term": "bundled",
+                "setting": "w",
+                "paper_auroc": 0.8,
+                "paper_per_tf_auroc": 0.8,
+            }
+            | {"dm_auroc": 0.6, "dm_per_tf_auroc": 0.7, "criterion": 1.5}
+        ]
+    ).to_csv(tmp_path / "validation" / "extra_terms.csv", index=False)
+    tried = "\n".join(_extra_terms_section(tmp_path))
+    assert "The known rows were measured before the promoter k-mer part" in tried
+    assert "unknown rows" not in tried and "The unknown, known rows" not in tried
