@@ -1,7 +1,8 @@
 """Terms tried beside each bundled model's homology-transfer term, on the validation pairs only.
 
 For each bundled model (its split, build v1) the validation pairs of both protocols are scored by the
-network + its chosen term (the bundled score), then by that score plus one extra term at a few weights:
+network + its chosen term, promoter k-mer part included where the file carries one (the bundled score),
+then by that score plus one extra term at a few weights:
 
 - gene bias: ``b x weight x ln(d + 0.001)``, ``d`` the gene's share of training TFs regulating it (the
   gene-degree prior as a per-gene bias beside the TF x gene term);
@@ -95,11 +96,15 @@ def run_split(split: str) -> list[dict]:
     model, _ = load_model(ROOT / "models" / f"{split}.pt", emb)
     term, model.transfer, model.calibration = model.transfer, None, None
     proteins, genes = ds.tfs["protein"].tolist(), ds.genes["gene"].tolist()
+    promoters = ds.genes["promoter"].tolist()
     frames, net, inter = {}, {}, {}
     for name in PROTOCOLS:
         f = frames[name] = ds.evaluation_pairs(split, "valid", name)
         t, g = f["tf_i"].to_numpy(), f["gene_i"].to_numpy()
-        net[name] = dataset_logits(model, emb, ds, t, g)
+        # the network's logit plus the term's promoter k-mer part, where the model file carries one
+        net[name] = dataset_logits(model, emb, ds, t, g) + term.kmer_weight * term.pair_sequence_interaction(
+            proteins, promoters, t, g
+        )
         inter[name] = term.pair_interaction(proteins, genes, t, g)
     w = term.weight
     base = {n: net[n] + w * inter[n] for n in PROTOCOLS}
