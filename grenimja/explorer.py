@@ -213,8 +213,9 @@ SPECIFICITY_HELP = (
 TRANSFER_HELP = (
     "Scores of catalogue genes include the model's homology-transfer term: the share of this protein's most "
     "identical training TFs that regulate the gene (identity-weighted). It is what makes the ranking depend on "
-    "the TF; an uploaded promoter that is not a catalogue gene is scored by the network alone."
+    "the TF."
 )
+NETWORK_ALONE_HELP = "An uploaded promoter that is not a catalogue gene is scored by the network alone."
 SMOOTH_HELP = (
     "The training targets in that term are smoothed: each training TF's target list is blended with the genes "
     "regulated by the TFs that share its targets (EASE ridge regression), so for a TF the model was trained "
@@ -224,8 +225,13 @@ TARGETS_HELP = (
     "Scores of catalogue genes include the model's target-transfer term. For a TF this model was trained on "
     "(same protein), it predicts the gene from the training TFs whose targets overlap this TF's training "
     "targets (ridge regression over TFs, EASE); for any other protein, from its most identical training TFs. "
-    "It is what makes the ranking depend on the TF; an uploaded promoter that is not a catalogue gene is "
-    "scored by the network alone."
+    "It is what makes the ranking depend on the TF."
+)
+KMERS_HELP = (
+    "Every promoter, a catalogue gene's or an uploaded one, also gets the term's promoter k-mer part: how much "
+    "its 6-mer make-up resembles that of the promoters of this TF's training targets (for a protein the model "
+    "was not trained on, of its closest training TFs' targets), beyond what the promoters of popular genes "
+    "share. An uploaded promoter that is not a catalogue gene gets this part and the network's score only."
 )
 
 LIFT_HELP = (
@@ -292,6 +298,8 @@ def model_notes(bundle: Bundle) -> list[str]:
         notes.append(SMOOTH_HELP)
     if term is not None and term.lift:
         notes.append(LIFT_HELP)
+    if term is not None:
+        notes.append(KMERS_HELP if term.kmers is not None and term.kmer_weight else NETWORK_ALONE_HELP)
     cal = calibration_note(bundle)
     return notes + ([cal] if cal else [])
 

@@ -414,6 +414,17 @@ def test_the_pages_say_which_kind_of_term_ranks_the_genes(tiny_model_dir):
     assert not any("The term is a lift" in n for n in model_notes(b))
     b.model.transfer = _three(lift=True)
     assert any("The term is a lift" in n for n in model_notes(b))
+    assert any("scored by the network alone" in n for n in model_notes(b))
+    assert not any("k-mer" in n for n in model_notes(b))
+    from grenimja.model.kmers import PromoterKmers
+
+    t = _three()
+    t.kmers = PromoterKmers.fit(t._y, ["ACGTACGGATAAGT" * 4] * len(t.genes), k=6, length=60)
+    t.kmer_weight = 1.0
+    b.model.transfer = t
+    notes = model_notes(b)
+    assert any("also gets the term's promoter k-mer part" in n for n in notes)
+    assert not any("scored by the network alone" in n for n in notes)
 
 
 def test_smoothing_lets_a_query_inherit_its_homolog_s_partners_targets():
