@@ -60,6 +60,14 @@ from grenimja.model.kmers import PromoterKmers
 LIFT_FLOOR = 0.01
 
 
+def _per_pair(matrix, rows: Sequence, cols: Sequence, row_idx: np.ndarray, col_idx: np.ndarray) -> np.ndarray:
+    """``matrix(rows', cols')[i, j]`` for pairs (rows[row_idx[k]], cols[col_idx[k]]), (n_pairs,): the matrix
+    is computed once over the distinct rows and columns the pairs use."""
+    r_u, r_inv = np.unique(np.asarray(row_idx), return_inverse=True)
+    c_u, c_inv = np.unique(np.asarray(col_idx), return_inverse=True)
+    return matrix([rows[i] for i in r_u], [cols[i] for i in c_u])[r_inv, c_inv]
+
+
 @dataclass
 class HomologyTransfer:
     """Training targets of ``tfs`` over ``genes`` and the two settings of the term.
@@ -256,12 +264,13 @@ class HomologyTransfer:
     ) -> np.ndarray:
         """:meth:`interaction` of pairs (proteins[tf_idx[k]], genes[gene_idx[k]]), shape (n_pairs,); each
         distinct TF and gene is computed once."""
-        tf_u, tf_inv = np.unique(np.asarray(tf_idx), return_inverse=True)
-        g_u, g_inv = np.unique(np.asarray(gene_idx), return_inverse=True)
-        m = self.interaction(
-            [proteins[i] for i in tf_u], [genes[i] for i in g_u], power, centre, smooth, lift, floor
+        return _per_pair(
+            lambda p, g: self.interaction(p, g, power, centre, smooth, lift, floor),
+            proteins,
+            genes,
+            tf_idx,
+            gene_idx,
         )
-        return m[tf_inv, g_inv]
 
     def sequence_interaction(self, proteins: Sequence[str], promoters: Sequence[str]) -> np.ndarray:
         """(len(proteins), len(promoters)) promoter k-mer term (:mod:`grenimja.model.kmers`): each query's
@@ -274,10 +283,7 @@ class HomologyTransfer:
         self, proteins: Sequence[str], promoters: Sequence[str], tf_idx: np.ndarray, gene_idx: np.ndarray
     ) -> np.ndarray:
         """:meth:`sequence_interaction` of pairs (proteins[tf_idx[k]], promoters[gene_idx[k]]), (n_pairs,)."""
-        tf_u, tf_inv = np.unique(np.asarray(tf_idx), return_inverse=True)
-        g_u, g_inv = np.unique(np.asarray(gene_idx), return_inverse=True)
-        m = self.sequence_interaction([proteins[i] for i in tf_u], [promoters[i] for i in g_u])
-        return m[tf_inv, g_inv]
+        return _per_pair(self.sequence_interaction, proteins, promoters, tf_idx, gene_idx)
 
     def gene_degree(self, genes: Sequence[str | None]) -> np.ndarray:
         """(len(genes),) share of the training TFs regulating each gene (the gene-degree prior); NaN for a
