@@ -16,7 +16,7 @@ the 60 bp cores gained most with the ridge taken to its limit, where the coeffic
 covariances; added to ``known.pt``'s term it raised the known split's validation degree-matched per-TF
 AUROC from 0.712 to 0.725 (+0.012, paired TF-bootstrap 95% interval +0.001 to +0.026; 216 of 331 TFs
 up). On the unknown and homology splits, where a query borrows its homologs' signatures, the gain was
-within noise (+0.002 each). It reads the promoter as the network does, its last ``length`` bases, so it
+within noise (+0.002 and +0.003). It reads the promoter as the network does, its last ``length`` bases, so it
 also scores an uploaded promoter of no catalogue gene.
 """
 
