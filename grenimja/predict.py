@@ -90,15 +90,9 @@ def transfer_logits(
     (:mod:`grenimja.model.kmers`) and ``promoters`` (sequence per gene index) are given, their part is
     added for every pair, named gene or not.
     """
-    term = model.transfer
-    z = np.zeros(len(tf_idx), dtype=np.float64)
-    if term is None or len(tf_idx) == 0:
-        return z.astype(np.float32)
-    if term.weight != 0 and not all(g is None for g in genes):
-        z += term.weight * term.pair_interaction(proteins, genes, tf_idx, gene_idx)
-    if promoters is not None and term.kmers is not None and term.kmer_weight != 0:
-        z += term.kmer_weight * term.pair_sequence_interaction(proteins, promoters, tf_idx, gene_idx)
-    return z.astype(np.float32)
+    if model.transfer is None:
+        return np.zeros(len(tf_idx), dtype=np.float32)
+    return model.transfer.pair_logits(proteins, genes, promoters, tf_idx, gene_idx).astype(np.float32)
 
 
 def pair_logits(

@@ -2,7 +2,7 @@
 
 For each training TF ``s`` the signature ``W[:, s]`` is the covariance, over the training genes, between
 each canonical k-mer's standardised ``log(1 + count)`` in the promoter and ``s``'s training target
-indicator with the gene's popularity (intercept and ``ln(degree + 0.001)``) regressed out, scaled so that
+indicator less its mean over the genes of similar popularity (the same degree stratum), scaled so that
 ``s``'s scores of the training genes have unit standard deviation. A promoter's score for ``s`` is its
 standardised k-mer vector times ``W[:, s]``: how much its k-mer make-up resembles that of ``s``'s targets
 beyond what popular promoters share. A query TF scores with the same weights over training TFs as the
@@ -29,6 +29,7 @@ from functools import cache
 import numpy as np
 import torch
 from scipy import sparse
+from scipy.stats import rankdata
 
 from grenimja.errors import ModelFileError
 
@@ -80,15 +81,8 @@ def kmer_counts(promoters: Sequence[str], k: int, length: int) -> sparse.csr_mat
 
 def _stratum_means(y: np.ndarray, degree: np.ndarray, strata: int) -> np.ndarray:
     """(n_genes, n_tfs) each column's mean over the genes in the same degree stratum as each gene."""
-    rank = np.argsort(np.argsort(degree, kind="stable"), kind="stable")
-    # quantile bins of the ranks; genes of one degree always share a bin (the bin of their first rank)
-    first = np.zeros(len(degree), dtype=np.int64)
-    order = np.argsort(degree, kind="stable")
-    d_sorted = degree[order]
-    starts = np.r_[0, np.flatnonzero(np.diff(d_sorted)) + 1]
-    first_rank = np.repeat(starts, np.diff(np.r_[starts, len(degree)]))
-    first[order] = first_rank
-    del rank
+    # quantile bins of the ranks; genes of one degree share a bin (that of their lowest rank)
+    first = rankdata(degree, method="min").astype(np.int64) - 1
     bins = np.unique(first * strata // max(len(degree), 1), return_inverse=True)[1]
     sums = np.zeros((bins.max() + 1, y.shape[1]))
     np.add.at(sums, bins, y)

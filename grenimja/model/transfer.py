@@ -285,6 +285,28 @@ class HomologyTransfer:
         """:meth:`sequence_interaction` of pairs (proteins[tf_idx[k]], promoters[gene_idx[k]]), (n_pairs,)."""
         return _per_pair(self.sequence_interaction, proteins, promoters, tf_idx, gene_idx)
 
+    def pair_logits(
+        self,
+        proteins: Sequence[str],
+        genes: Sequence[str | None],
+        promoters: Sequence[str] | None,
+        tf_idx: np.ndarray,
+        gene_idx: np.ndarray,
+    ) -> np.ndarray:
+        """What the term adds to the logits of pairs k = (proteins[tf_idx[k]], genes[gene_idx[k]] with
+        promoter promoters[gene_idx[k]]), (n_pairs,) float64: ``weight`` x :meth:`pair_interaction`, plus
+        ``kmer_weight`` x :meth:`pair_sequence_interaction` where the term carries k-mer signatures and
+        ``promoters`` are given. A part whose weight is 0 is not computed, nor the gene-keyed part where
+        no gene is named (it would be 0)."""
+        z = np.zeros(len(tf_idx), dtype=np.float64)
+        if len(tf_idx) == 0:
+            return z
+        if self.weight != 0 and not all(g is None for g in genes):
+            z += self.weight * self.pair_interaction(proteins, genes, tf_idx, gene_idx)
+        if promoters is not None and self.kmers is not None and self.kmer_weight != 0:
+            z += self.kmer_weight * self.pair_sequence_interaction(proteins, promoters, tf_idx, gene_idx)
+        return z
+
     def gene_degree(self, genes: Sequence[str | None]) -> np.ndarray:
         """(len(genes),) share of the training TFs regulating each gene (the gene-degree prior); NaN for a
         gene absent from the training genes or None."""
@@ -547,8 +569,8 @@ def add_transfer(
     chosen = best_row(grid)
     alone = grid[grid["weight"] == 0].iloc[0]
     kmer_record = None
+    promoters = ds.genes["promoter"].tolist()
     if kmers:
-        promoters = ds.genes["promoter"].tolist()
         term.kmers = PromoterKmers.fit(term._y, promoters, k=KMER_K, length=model.cfg.promoter_len)
         term.kmer_weight, kgrid = choose_kmer_weight(base, term, proteins, genes, promoters)
         if grid_out:
@@ -584,9 +606,7 @@ def add_transfer(
         "kmers": kmer_record,
     }
     model.transfer = term
-    model.calibration, meta["calibration"] = _calibrate(
-        base["paper"], term, proteins, genes, ds.genes["promoter"].tolist()
-    )
+    model.calibration, meta["calibration"] = _calibrate(base["paper"], term, proteins, genes, promoters)
     meta["transfer"]["calibration"] = meta["calibration"]
     if grid_out:
         Path(grid_out).with_suffix(".json").write_text(json.dumps(meta["transfer"], indent=1) + "\n")
@@ -607,10 +627,9 @@ def _calibrate(
     from grenimja.model.calibration import expected_calibration_error, fit_platt
     from grenimja.predict import sigmoid
 
-    t, g = paper["tf_i"].to_numpy(), paper["gene_i"].to_numpy()
-    z = paper["logit"].to_numpy() + term.weight * term.pair_interaction(proteins, genes, t, g)
-    if term.kmers is not None:
-        z = z + term.kmer_weight * term.pair_sequence_interaction(proteins, promoters, t, g)
+    z = paper["logit"].to_numpy() + term.pair_logits(
+        proteins, genes, promoters, paper["tf_i"].to_numpy(), paper["gene_i"].to_numpy()
+    )
     y = paper["label"].to_numpy()
     cal = fit_platt(z, y, "validation pairs of the paper protocol (one non-target per target)")
     called = sigmoid(cal.apply(z)) >= 0.5
