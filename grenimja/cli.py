@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 from grenimja.errors import GrenimjaError
-from grenimja.interpret import run
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[1] / "models"
 
@@ -407,8 +406,8 @@ def cmd_report(a) -> int:
 
 
 def cmd_interpret(a) -> int:
-
     from grenimja.explorer import load_bundle
+    from grenimja.interpret import run  # torch and memelite: imported by the commands that need them
 
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -232,3 +232,56 @@ def test_gene_set_cache_returns_the_same_sets_as_parsing_the_rda(tmp_path, monke
     sources._read_rda_list.cache_clear()
     nonempty = {k: v for k, v in parsed.items() if v}
     assert cached == nonempty and len(nonempty) > 300
+
+
+def test_data_frame_cache_returns_the_parsed_frame_without_parsing_again(tmp_path, monkeypatch):
+    import pyreadr
+
+    from grenimja.data import sources
+
+    monkeypatch.setenv("GRENIMJA_CACHE", str(tmp_path / "cache"))
+    frame = pd.DataFrame(
+        {"tf": ["SOX2", "MYC", "SOX2"], "target": ["NANOG", "CDK4", "POU5F1"], "mor": [1.0, -1.0, 1.0]}
+    )
+    path = tmp_path / "links.rda"
+    pyreadr.write_rdata(str(path), frame, df_name="links")
+    sources._parse_rda_frame.cache_clear()
+    parsed = sources._read_rda_frame(path, "links")
+    assert len(list((tmp_path / "cache").glob("rda_frame_links_*.parquet"))) == 1
+    sources._parse_rda_frame.cache_clear()
+
+    def _no_parsing(*_, **__):
+        raise AssertionError("the R file was parsed again although the cache holds its frame")
+
+    monkeypatch.setattr(pyreadr, "read_r", _no_parsing)
+    cached = sources._read_rda_frame(path, "links")
+    sources._parse_rda_frame.cache_clear()
+    pd.testing.assert_frame_equal(cached, parsed)
+    assert cached["tf"].tolist() == ["SOX2", "MYC", "SOX2"]
+    # a changed file is another cache entry: parsed afresh, never the stale frame
+    pyreadr.write_rdata(str(path), frame.head(1), df_name="links")
+    with pytest.raises(DataFileError, match="parsed again"):
+        sources._read_rda_frame(path, "links")
+    sources._parse_rda_frame.cache_clear()
+
+
+def test_join_sources_gives_each_pair_its_sorted_source_names_once():
+    from grenimja.data.build import join_sources
+
+    raw = pd.DataFrame(
+        {
+            "tf": ["MYC", "SOX2", "MYC", "MYC", "SOX2", "MYC"],
+            "gene": ["CDK4", "NANOG", "CDK4", "ABL1", "NANOG", "CDK4"],
+            "source": ["trrust", "encode", "chea3", "dorothea", "dorothea", "encode"],
+        }
+    )
+    out = join_sources(raw)
+    assert out.to_dict("records") == [
+        {"tf": "MYC", "gene": "ABL1", "sources": "dorothea"},
+        {"tf": "MYC", "gene": "CDK4", "sources": "chea3+encode+trrust"},
+        {"tf": "SOX2", "gene": "NANOG", "sources": "dorothea+encode"},
+    ]
+    # the groupby-join it replaces, on the same rows
+    slow = raw.sort_values(["tf", "gene", "source"]).groupby(["tf", "gene"])["source"].agg("+".join)
+    assert out.set_index(["tf", "gene"])["sources"].equals(slow.rename("sources"))
+    assert join_sources(raw.iloc[:0]).empty

@@ -44,6 +44,12 @@ def _latent(name: str):
     return run.tf_latent_space(b)
 
 
+@st.cache_data(show_spinner=False)
+def _logo(ppm: np.ndarray, alphabet: str, title: str) -> bytes:
+    # drawn once per filter: every rerun of the page (any widget) would redraw each logo (~2 s apiece)
+    return logo_png(ppm, alphabet, title)
+
+
 tab1, tab2, tab3 = st.tabs(["Protein filters vs PROSITE", "DNA filters", "Homology of latent neighbours"])
 with tab1:
     st.caption(
@@ -72,9 +78,7 @@ with tab1:
         ui.download(res["matches"], "grenimja_protein_filter_matches.csv", "Download filter matches")
         for r in res["matches"].head(3).itertuples():
             st.image(
-                logo_png(
-                    res["ppms"][r.filter], AA, f"filter {r.filter}: {r.prosite_id} (q = {r.q_value:.2g})"
-                )
+                _logo(res["ppms"][r.filter], AA, f"filter {r.filter}: {r.prosite_id} (q = {r.q_value:.2g})")
             )
 with tab2:
     if st.button("Analyse DNA filters", key="go_dna"):
@@ -84,7 +88,7 @@ with tab2:
         st.plotly_chart(px.bar(res["top2"], x="pair", y="frequency", height=300))
         ui.download(res["top2"], "grenimja_dna_top2.csv", "Download base-pair table")
         best = int(np.argmax(res["n_active"]))
-        st.image(logo_png(res["ppms"][best], DNA, f"most active DNA filter ({best})"))
+        st.image(_logo(res["ppms"][best], DNA, f"most active DNA filter ({best})"))
 with tab3:
     tfs = b.catalogue.tfs["tf"].tolist()
     tf = st.selectbox("TF", tfs, index=tfs.index("MAX") if "MAX" in tfs else 0)

@@ -84,12 +84,28 @@ def known_any_source(root, mapper, tfs: set[str], genes: set[str]) -> pd.DataFra
     raw["tf"] = mapper.map_series(raw["tf"])
     raw["gene"] = mapper.map_series(raw["gene"])
     raw = raw[raw["tf"].isin(tfs) & raw["gene"].isin(genes)].drop_duplicates(["tf", "gene", "source"])
-    return (
-        raw.sort_values(["tf", "gene", "source"])
-        .groupby(["tf", "gene"], sort=True)["source"]
-        .agg("+".join)
-        .reset_index(name="sources")
-    )
+    return join_sources(raw)
+
+
+def join_sources(raw: pd.DataFrame) -> pd.DataFrame:
+    """One row per (tf, gene) of ``raw`` (columns tf, gene, source; no repeated row), sorted by tf then
+    gene, with ``sources``: its source names in sorted order joined by ``+``.
+
+    Why not ``groupby(...).agg("+".join)``: that calls Python once per pair, ~10 s for the 290,000 links
+    of all sources; here the names are laid out one column per rank within the pair and joined column-wise.
+    """
+    raw = raw.sort_values(["tf", "gene", "source"], ignore_index=True)
+    rank = raw.groupby(["tf", "gene"], sort=False).cumcount().to_numpy()
+    start = np.flatnonzero(rank == 0)
+    pair = np.cumsum(rank == 0) - 1
+    source = raw["source"].to_numpy(dtype=object)
+    joined = source[start].copy()
+    for r in range(1, int(rank.max(initial=0)) + 1):
+        at = rank == r
+        joined[pair[at]] = joined[pair[at]] + "+" + source[at]
+    out = raw.loc[start, ["tf", "gene"]].reset_index(drop=True)
+    out["sources"] = pd.Series(joined, dtype=raw["source"].dtype)
+    return out
 
 
 def _degree_matched_training_negatives(
@@ -153,12 +169,7 @@ def build_dataset(out_dir: str | Path, cfg: BuildConfig, data_dir=None, progress
     before = len(raw)
     raw = raw.drop_duplicates(["tf", "gene", "source"])
     pair_drops["duplicate_within_source"] = before - len(raw)
-    pos = (
-        raw.sort_values(["tf", "gene", "source"])
-        .groupby(["tf", "gene"], sort=True)["source"]
-        .agg("+".join)
-        .reset_index(name="sources")
-    )
+    pos = join_sources(raw)
     pair_drops["duplicate_across_sources"] = len(raw) - len(pos)
     for s in per_source:
         per_source[s]["unique_pairs_after_dedup"] = int(pos["sources"].str.contains(s).sum())

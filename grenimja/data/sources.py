@@ -22,7 +22,9 @@ def _read_rda_frame(path, name: str) -> pd.DataFrame:
     """The data frame ``name`` of an R data file (a copy: callers may change it).
 
     Parsed once per process for a given file state (path, size, mtime): a build reads DoRothEA twice (its
-    pairs, then every level for the known-interaction table) and pyreadr takes ~10 s each time.
+    pairs, then every level for the known-interaction table). pyreadr takes ~15 s for DoRothEA, so the
+    frame is also kept as parquet under :func:`cache_dir`, named by the file's sha256 (a changed file gets
+    a new entry), for the next process.
     """
     st = os.stat(path)
     return _parse_rda_frame(str(path), name, st.st_size, st.st_mtime_ns).copy()
@@ -30,6 +32,12 @@ def _read_rda_frame(path, name: str) -> pd.DataFrame:
 
 @lru_cache(maxsize=4)
 def _parse_rda_frame(path: str, name: str, size: int, mtime_ns: int) -> pd.DataFrame:
+    cached = cache_dir() / f"rda_frame_{name}_{sha256_of(Path(path))}.parquet"
+    if cached.is_file():
+        try:
+            return pd.read_parquet(cached)
+        except (OSError, ValueError):  # a damaged cache entry: parse the file again
+            pass
     import pyreadr
 
     try:
@@ -38,7 +46,15 @@ def _parse_rda_frame(path: str, name: str, size: int, mtime_ns: int) -> pd.DataF
         raise DataFileError(f"cannot read {path} as an R data file: {exc}") from exc
     if name not in res:
         raise DataFileError(f"{path}: expected an R data frame '{name}', found {list(res)}")
-    return res[name]
+    df = res[name]
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+        df.to_parquet(tmp)
+        tmp.replace(cached)
+    except (OSError, ValueError):  # a read-only home, or a frame parquet cannot hold: no cache, same result
+        pass
+    return df
 
 
 def cache_dir() -> Path:
