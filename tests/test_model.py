@@ -82,6 +82,35 @@ def test_vocab_encodes_left_for_proteins_right_for_promoters():
     assert v.encode(["ACGTACGT"], length=4, align="right").tolist() == [[1, 2, 3]]  # keeps the end
 
 
+def test_vocab_table_encoding_equals_one_lookup_per_k_mer(small_embeddings):
+    from grenimja.data.catalogue import read_packaged
+    from grenimja.tokenize import kmers
+
+    def per_k_mer(v, seqs, length, align):
+        n_tok = length - v.k + 1
+        out = torch.zeros((len(seqs), n_tok), dtype=torch.int64)
+        for r, s in enumerate(seqs):
+            s = s[:length] if align == "left" else s[-length:]
+            ids = torch.tensor([v.index.get(t, 0) for t in kmers(s, v.k)], dtype=torch.int64)
+            out[r, n_tok - len(ids) if align == "right" else 0 :][: len(ids)] = ids
+        return out
+
+    odd = ["", "AC", "ACGTN", "acgtACGTAAAC", "NNNNNACGTACGTTT", "ACGT\u00c4ACGT\u4e00AC", "MXZBUO*KV"]
+    dna = read_packaged("promoters_epd300.parquet")["promoter"].tolist()[:500] + odd
+    protein = read_packaged("tfs.parquet")["protein"].tolist()[:100] + odd
+    for v, seqs in ((small_embeddings.dna_vocab, dna), (small_embeddings.protein_vocab, protein)):
+        assert v._lookup() is not None  # the table path is the one under test
+        for length, align in ((300, "right"), (60, "right"), (1000, "left"), (7, "left"), (5, "right")):
+            assert torch.equal(v.encode(seqs, length, align), per_k_mer(v, seqs, length, align))
+    # a vocabulary whose table would be too large (19**6 k-mers) looks each k-mer up, with the same result
+    big = Vocab(["ABCDEF", "GHIJKL", "MNOPQR", "BCDEFG"], 6)
+    assert big._lookup() is None
+    seqs = ["ABCDEFGHIJKLMNOPQR", "XABCDEFG", "ABC", ""]
+    for length, align in ((20, "left"), (8, "right"), (7, "left")):
+        assert torch.equal(big.encode(seqs, length, align), per_k_mer(big, seqs, length, align))
+    assert big.encode(["XABCDEFG"], 8, "right").tolist() == [[0, 1, 4]]
+
+
 def test_cached_scoring_equals_per_pair_and_scan(small_dataset, small_embeddings):
     ds = load_dataset(small_dataset)
     torch.manual_seed(0)
