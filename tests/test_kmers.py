@@ -58,6 +58,19 @@ def test_a_promoter_with_the_targets_site_scores_high_for_that_tf_only():
     assert np.allclose(half, s_with.mean(axis=0), atol=1e-6)
 
 
+def test_the_last_promoters_counts_are_reused_and_other_promoters_counted_afresh():
+    promoters, y, _ = _planted(400)
+    km = PromoterKmers.fit(y, promoters, k=6, length=60)
+    first = km.counts(promoters)
+    assert km.counts(list(promoters)) is first  # an equal list (a new scan of the catalogue): no recount
+    changed = [SITE + p[6:] if i == 7 else p for i, p in enumerate(promoters)]
+    again = km.counts(changed)
+    assert again is not first and (again != kmer_counts(changed, 6, 60)).nnz == 0
+    assert (km.counts(promoters) != first).nnz == 0
+    s_changed, s_orig = km.scores(np.eye(40)[:1], changed)[0], km.scores(np.eye(40)[:1], promoters)[0]
+    assert s_changed[7] > s_orig[7] and np.allclose(np.delete(s_changed, 7), np.delete(s_orig, 7))
+
+
 def test_popularity_is_regressed_out_of_the_signatures():
     """Popular promoters carry CGCGCG and every TF regulates them more often: the k-mer says popularity,
     not which TF, so no TF's signature should favour it."""

@@ -23,7 +23,7 @@ also scores an uploaded promoter of no catalogue gene.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 import numpy as np
@@ -99,6 +99,18 @@ class PromoterKmers:
     mean: np.ndarray
     scale: np.ndarray
     signature: np.ndarray
+    # the last promoters counted and their counts: a genome scan scores the same catalogue every time
+    _last: tuple[tuple[str, ...], sparse.csr_matrix] | None = field(default=None, repr=False, compare=False)
+
+    def counts(self, promoters: Sequence[str]) -> sparse.csr_matrix:
+        """:func:`kmer_counts` of ``promoters`` as this term reads them; the last call's are reused."""
+        key = tuple(promoters)
+        last = self._last
+        if last is not None and last[0] == key:
+            return last[1]
+        x = kmer_counts(promoters, self.k, self.length)
+        self._last = (key, x)
+        return x
 
     @classmethod
     def fit(
@@ -129,7 +141,7 @@ class PromoterKmers:
             self.signature.astype(np.float64) @ np.asarray(query_weights, dtype=np.float64).T
         )  # kmers x queries
         v /= self.scale[:, None]
-        x = kmer_counts(promoters, self.k, self.length)
+        x = self.counts(promoters)
         return (np.asarray(x @ v) - self.mean.astype(np.float64) @ v).T
 
     def to_payload(self) -> dict:
