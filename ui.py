@@ -30,8 +30,11 @@ def model_dir() -> Path:
 @st.cache_resource(show_spinner="Loading model and promoter catalogue ...")
 def bundle(name: str, mdir: str):
     b = load_bundle(mdir, name)
-    # encode the promoters while the user reads the page: the first genome scan then only scores (~2 s less)
-    threading.Thread(target=b.warm_up, name=f"warm-up {name}", daemon=True).start()
+    # encode the promoters while the user reads the page: the first genome scan then only scores (~2 s less).
+    # Not a daemon (a new thread inherits that from Streamlit's script thread): at exit the interpreter waits
+    # the ~2 s for it, where a daemon thread killed inside torch aborts the process with exit status 134
+    # ("terminate called without an active exception")
+    threading.Thread(target=b.warm_up, name=f"warm-up {name}", daemon=False).start()
     return b
 
 

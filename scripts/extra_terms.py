@@ -12,7 +12,8 @@ then by that score plus one extra term at a few weights:
   build's 60 bp promoters and on the 300 bp windows of build v2 (a gene without one gets 0).
 
 Writes ``results/validation/extra_terms.csv`` (one row per term and setting: pooled and per-TF AUROC of
-both protocols and the transfer choice's criterion, degree-matched per-TF AUROC + paper pooled AUROC),
+both protocols and the transfer choice's criterion, degree-matched per-TF AUROC + paper pooled AUROC, and
+the bundled score's k-mer weight),
 which ``grenimja report`` turns into the model card's "terms tried" table. Nothing here reads a test pair.
 
     python scripts/extra_terms.py [SPLIT ...]     # default: unknown homology known
@@ -150,7 +151,9 @@ def run_split(split: str) -> list[dict]:
                     | _metrics(frames, s, ref)[0]
                 )
             print(f"{split}: {label}, {length} done", flush=True)
-    return rows
+    # the k-mer weight of the bundled score these rows were measured on (the report flags rows measured
+    # before the model file carried its k-mer part)
+    return [r | {"bundled_kmer_weight": float(term.kmer_weight)} for r in rows]
 
 
 def main(splits: list[str]) -> None:

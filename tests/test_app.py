@@ -240,3 +240,22 @@ def test_missing_model_gives_a_clear_page(tmp_path, monkeypatch):
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
     assert "No bundled model found" in at.error[0].value
+
+
+def test_a_process_that_opens_the_app_and_exits_at_once_exits_cleanly():
+    """The model's warm-up thread (encoding the promoters) is still running when this process ends: the
+    interpreter must wait for it, not kill it inside torch, which aborted pytest with status 134 after
+    every test had passed (when it ended inside torch: so the thread must not be a daemon)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import threading\n"
+        "from tests.conftest import open_page\n"
+        "open_page('views/paper.py')\n"
+        "warm = [t for t in threading.enumerate() if t.name.startswith('warm-up')]\n"
+        "assert warm and not any(t.daemon for t in warm), [(t.name, t.daemon) for t in warm]\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "terminate called" not in r.stderr

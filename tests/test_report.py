@@ -191,14 +191,24 @@ def test_the_card_shows_each_tried_term_s_best_setting_against_the_bundled_score
         "| own JASPAR PWM, 60 bp | 0.2 x weight |" in text
         and "| 1.350 (-0.001) | -0.002 (-0.010 to +0.004) |" in text
     )
-    assert "interval above 0: none." in text
+    assert "interval above 0 at three decimals: none." in text
     df.loc[3, ["dm_per_tf_change", "dm_per_tf_change_low", "dm_per_tf_change_high"]] = [0.01, 0.002, 0.02]
     df.loc[3, "pairs_without_score"] = 1234  # pairs a PWM could not score are counted where they are
     df.to_csv(tmp_path / "validation" / "extra_terms.csv", index=False)
     assert "| 0.2 x weight; 1,234 pairs without a PWM score (0) |" in "\n".join(
         _extra_terms_section(tmp_path)
     )
-    assert "interval above 0: own JASPAR PWM, 60 bp on unknown." in "\n".join(_extra_terms_section(tmp_path))
+    assert "interval above 0 at three decimals: own JASPAR PWM, 60 bp on unknown (+0.010)." in "\n".join(
+        _extra_terms_section(tmp_path)
+    )
+    # a gain whose interval is above 0 only past the third decimal (it shows as +0.000) is not listed
+    df.loc[3, ["dm_per_tf_change", "dm_per_tf_change_low", "dm_per_tf_change_high"]] = [
+        0.0003,
+        0.0002,
+        0.0004,
+    ]
+    df.to_csv(tmp_path / "validation" / "extra_terms.csv", index=False)
+    assert "interval above 0 at three decimals: none." in "\n".join(_extra_terms_section(tmp_path))
 
 
 def test_the_card_shows_the_k_mer_weight_and_which_tried_terms_predate_it(tmp_path):
@@ -245,3 +255,10 @@ def test_the_card_shows_the_k_mer_weight_and_which_tried_terms_predate_it(tmp_pa
     tried = "\n".join(_extra_terms_section(tmp_path))
     assert "The known rows were measured before the promoter k-mer part" in tried
     assert "unknown rows" not in tried and "The unknown, known rows" not in tried
+    # rows that record the bundled score's k-mer weight, and it is the file's: nothing predates the part
+    extra = pd.read_csv(tmp_path / "validation" / "extra_terms.csv")
+    extra.assign(bundled_kmer_weight=204.8).to_csv(tmp_path / "validation" / "extra_terms.csv", index=False)
+    assert "measured before the promoter k-mer part" not in "\n".join(_extra_terms_section(tmp_path))
+    # rows measured on another k-mer weight (or none, 0) still predate the file's part
+    extra.assign(bundled_kmer_weight=0.0).to_csv(tmp_path / "validation" / "extra_terms.csv", index=False)
+    assert "The known rows were measured before" in "\n".join(_extra_terms_section(tmp_path))

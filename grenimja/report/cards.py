@@ -339,15 +339,18 @@ def _extra_terms_section(res: Path) -> list[str]:
         "length, and the gene reference and calibration refitted with it. Every figure here is a validation "
         "figure.",
     ]
-    with_kmers = [
-        k.removesuffix("60")
-        for k in ("unknown60", "known60", "homology60")
-        if (f := res / "validation" / f"transfer_{k}.json").is_file()
-        and (json.loads(f.read_text()).get("kmers") or {}).get("weight")
-    ]
-    if with_kmers:
+    measured = df.get("bundled_kmer_weight", pd.Series(float("nan"), index=df.index))
+    predate = []
+    for split in ("unknown", "known", "homology"):
+        rec = res / "validation" / f"transfer_{split}60.json"
+        weight = (json.loads(rec.read_text()).get("kmers") or {}).get("weight") if rec.is_file() else None
+        rows = measured[df["split"] == split]
+        # a model file with a k-mer part, and rows measured on a score without it (or of unknown k-mer weight)
+        if weight and len(rows) and not ((rows.astype(float) - weight).abs() < 1e-6).all():
+            predate.append(split)
+    if predate:
         out[-1] += (
-            f" The {', '.join(with_kmers)} rows were measured before the promoter k-mer part (previous "
+            f" The {', '.join(predate)} rows were measured before the promoter k-mer part (previous "
             "section) entered that model file: their bundled score is the term without it."
         )
     out += [
@@ -371,8 +374,8 @@ def _extra_terms_section(res: Path) -> list[str]:
                         f"{r['dm_per_tf_change']:+.3f} ({r['dm_per_tf_change_low']:+.3f} to "
                         f"{r['dm_per_tf_change_high']:+.3f})"
                     )
-                    if r["dm_per_tf_change_low"] > 0:
-                        gains.append(f"{term} on {split}")
+                    if round(r["dm_per_tf_change_low"], 3) > 0:  # above 0 as the table shows it
+                        gains.append(f"{term} on {split} ({r['dm_per_tf_change']:+.3f})")
             out.append(
                 f"| {split} | {term} | {setting} | {r['paper_auroc']:.3f} | {r['paper_per_tf_auroc']:.3f} | "
                 f"{r['dm_auroc']:.3f} | {r['dm_per_tf_auroc']:.3f} | {r['criterion']:.3f}{delta} | {change} |"
@@ -380,7 +383,7 @@ def _extra_terms_section(res: Path) -> list[str]:
     if "dm_per_tf_change_low" in df:
         out += [
             "",
-            "Best settings whose degree-matched per-TF gain has an interval above 0: "
+            "Best settings whose degree-matched per-TF gain has an interval above 0 at three decimals: "
             + ("; ".join(gains) if gains else "none")
             + ".",
         ]
