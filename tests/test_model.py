@@ -82,9 +82,13 @@ def test_vocab_encodes_left_for_proteins_right_for_promoters():
     assert v.encode(["ACGTACGT"], length=4, align="right").tolist() == [[1, 2, 3]]  # keeps the end
 
 
-def test_vocab_table_encoding_equals_one_lookup_per_k_mer(small_embeddings):
+def test_vocab_table_encoding_equals_one_lookup_per_k_mer():
     from grenimja.data.catalogue import read_packaged
     from grenimja.tokenize import kmers
+
+    from .conftest import REPO
+
+    emb = Embeddings.load(REPO / "models" / "embeddings.npz")  # the bundled vocabularies, no data directory
 
     def per_k_mer(v, seqs, length, align):
         n_tok = length - v.k + 1
@@ -98,7 +102,7 @@ def test_vocab_table_encoding_equals_one_lookup_per_k_mer(small_embeddings):
     odd = ["", "AC", "ACGTN", "acgtACGTAAAC", "NNNNNACGTACGTTT", "ACGT\u00c4ACGT\u4e00AC", "MXZBUO*KV"]
     dna = read_packaged("promoters_epd300.parquet")["promoter"].tolist()[:500] + odd
     protein = read_packaged("tfs.parquet")["protein"].tolist()[:100] + odd
-    for v, seqs in ((small_embeddings.dna_vocab, dna), (small_embeddings.protein_vocab, protein)):
+    for v, seqs in ((emb.dna_vocab, dna), (emb.protein_vocab, protein)):
         assert v._lookup() is not None  # the table path is the one under test
         for length, align in ((300, "right"), (60, "right"), (1000, "left"), (7, "left"), (5, "right")):
             assert torch.equal(v.encode(seqs, length, align), per_k_mer(v, seqs, length, align))
