@@ -91,8 +91,9 @@ def join_sources(raw: pd.DataFrame) -> pd.DataFrame:
     """One row per (tf, gene) of ``raw`` (columns tf, gene, source; no repeated row), sorted by tf then
     gene, with ``sources``: its source names in sorted order joined by ``+``.
 
-    Why not ``groupby(...).agg("+".join)``: that calls Python once per pair, ~10 s for the 290,000 links
-    of all sources; here the names are laid out one column per rank within the pair and joined column-wise.
+    Why not ``groupby(...).agg("+".join)``: that calls Python once per pair, ~48 s for the 2.6 million
+    links of all sources (``bench/bench_prep.py``); here each pair's names are laid out by rank within the
+    pair and joined rank by rank, ~2 s.
     """
     raw = raw.sort_values(["tf", "gene", "source"], ignore_index=True)
     rank = raw.groupby(["tf", "gene"], sort=False).cumcount().to_numpy()
