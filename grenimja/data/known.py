@@ -88,11 +88,10 @@ def load_known_interactions(data_dir=None) -> KnownInteractions:
     times (a changed file gives a new entry); a later call reads it in about a second.
     """
     import hashlib
-    import os
 
     from grenimja.data.catalogue import packaged_file
     from grenimja.data.datadir import data_file
-    from grenimja.data.sources import cache_dir
+    from grenimja.data.sources import cache_dir, store_cache
 
     if data_dir is None and (packaged := packaged_file("known.parquet")) is not None:
         return KnownInteractions(pd.read_parquet(packaged))
@@ -104,13 +103,7 @@ def load_known_interactions(data_dir=None) -> KnownInteractions:
     if cached.is_file():
         return KnownInteractions(pd.read_parquet(cached))
     known = KnownInteractions(_read_known(data_dir))
-    try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-        known.pairs.to_parquet(tmp, index=False)
-        tmp.replace(cached)
-    except OSError:  # a read-only home: no cache, same result
-        pass
+    store_cache(cached, lambda tmp: known.pairs.to_parquet(tmp, index=False))
     return known
 
 

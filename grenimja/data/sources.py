@@ -6,6 +6,7 @@ Each reader returns a DataFrame with columns ``tf``, ``gene`` (names as in the s
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -47,19 +48,26 @@ def _parse_rda_frame(path: str, name: str, size: int, mtime_ns: int) -> pd.DataF
     if name not in res:
         raise DataFileError(f"{path}: expected an R data frame '{name}', found {list(res)}")
     df = res[name]
-    try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-        df.to_parquet(tmp)
-        tmp.replace(cached)
-    except (OSError, ValueError):  # a read-only home, or a frame parquet cannot hold: no cache, same result
-        pass
+    store_cache(cached, df.to_parquet)
     return df
 
 
 def cache_dir() -> Path:
     """Folder for derived caches: ``$GRENIMJA_CACHE``, else ``~/.cache/grenimja``."""
     return Path(os.environ.get("GRENIMJA_CACHE") or Path.home() / ".cache" / "grenimja")
+
+
+def store_cache(cached: Path, write: Callable[[Path], object]) -> None:
+    """Write a cache entry: ``write(tmp)`` to a file of this process, then renamed to ``cached``, so a
+    reader never sees half a file. Where it cannot be written (a read-only home, data the format cannot
+    hold) there is no entry, and the caller's result is the same."""
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+        write(tmp)
+        tmp.replace(cached)
+    except (OSError, ValueError):
+        pass
 
 
 @lru_cache(maxsize=8)
@@ -86,15 +94,10 @@ def _read_rda_list(path: str) -> dict[str, list[str]]:
     if not isinstance(sets, dict):
         raise DataFileError(f"{path}: expected a named list of gene sets, got {type(sets).__name__}")
     sets = {str(k): [str(g) for g in v] for k, v in sets.items()}
-    try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-        pd.DataFrame(
-            {"set": [k for k, v in sets.items() for _ in v], "gene": [g for v in sets.values() for g in v]}
-        ).to_csv(tmp, sep="\t", index=False, compression="gzip")
-        tmp.replace(cached)
-    except OSError:  # a read-only home: no cache, same result
-        pass
+    table = pd.DataFrame(
+        {"set": [k for k, v in sets.items() for _ in v], "gene": [g for v in sets.values() for g in v]}
+    )
+    store_cache(cached, lambda tmp: table.to_csv(tmp, sep="\t", index=False, compression="gzip"))
     return sets
 
 
