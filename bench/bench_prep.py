@@ -57,10 +57,10 @@ def main() -> None:
         (f"{len(proteins)} TF proteins, first 1,000 residues", emb.protein_vocab, proteins, 1000, "left"),
     ):
         table = best(lambda v=vocab, s=seqs, n=length, al=align: v.encode(s, n, al), a.repeats)
-        lut = vocab._lookup()
-        vocab._lut = None  # the per-k-mer dictionary lookup
+        lut = vocab._table
+        vocab._table = None  # the per-k-mer dictionary lookup
         per_kmer = best(lambda v=vocab, s=seqs, n=length, al=align: v.encode(s, n, al), a.repeats)
-        vocab._lut = lut
+        vocab._table = lut
         rows.append({"step": f"tokenise {what}", "before_s": per_kmer, "now_s": table})
 
     root = resolve_data_dir()

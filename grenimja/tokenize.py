@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from functools import cached_property
 
 import numpy as np
 import torch
@@ -48,7 +49,7 @@ class Vocab:
         n_tok = length - self.k + 1
         out = np.zeros((len(seqs), n_tok), dtype=np.int64)
         cut = [s[:length] if align == "left" else s[-length:] for s in seqs]
-        lut = self._lookup()
+        lut = self._table
         if lut is None:  # too many possible k-mers for a table: one dictionary lookup per k-mer
             for r, s in enumerate(cut):
                 ids = [self.index.get(t, 0) for t in kmers(s, self.k)]
@@ -73,26 +74,24 @@ class Vocab:
         out[row, col] = table[code[starts[row] + pos]]
         return torch.from_numpy(out)
 
-    def _lookup(self) -> tuple[np.ndarray, int, np.ndarray] | None:
+    @cached_property
+    def _table(self) -> tuple[np.ndarray, int, np.ndarray] | None:
         """(character code per byte, base, row index per k-mer code), or None where the table would hold
         over 2**25 k-mers (or a token is not k one-byte characters). Characters of no token share the last
         code, and every k-mer holding one maps to row 0, as an unseen k-mer does."""
-        if getattr(self, "_lut", False) is not False:
-            return self._lut
         alphabet = sorted({c for t in self.tokens for c in t})
         base = len(alphabet) + 1
-        self._lut = None
         if (
-            base**self.k <= 2**25
-            and max(map(ord, alphabet), default=0) < 256
-            and {len(t) for t in self.tokens} <= {self.k}
+            base**self.k > 2**25
+            or max(map(ord, alphabet), default=0) >= 256
+            or not {len(t) for t in self.tokens} <= {self.k}
         ):
-            code_of = np.full(256, base - 1, dtype=np.int64)
-            code_of[[ord(c) for c in alphabet]] = np.arange(len(alphabet))
-            table = np.zeros(base**self.k, dtype=np.int64)
-            codes = np.zeros(len(self.tokens), dtype=np.int64)
-            for j in range(self.k):
-                codes = codes * base + code_of[[ord(t[j]) for t in self.tokens]]
-            table[codes] = np.arange(1, len(self.tokens) + 1)
-            self._lut = (code_of, base, table)
-        return self._lut
+            return None
+        code_of = np.full(256, base - 1, dtype=np.int64)
+        code_of[[ord(c) for c in alphabet]] = np.arange(len(alphabet))
+        table = np.zeros(base**self.k, dtype=np.int64)
+        codes = np.zeros(len(self.tokens), dtype=np.int64)
+        for j in range(self.k):
+            codes = codes * base + code_of[[ord(t[j]) for t in self.tokens]]
+        table[codes] = np.arange(1, len(self.tokens) + 1)
+        return code_of, base, table

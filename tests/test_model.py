@@ -103,12 +103,12 @@ def test_vocab_table_encoding_equals_one_lookup_per_k_mer():
     dna = read_packaged("promoters_epd300.parquet")["promoter"].tolist()[:500] + odd
     protein = read_packaged("tfs.parquet")["protein"].tolist()[:100] + odd
     for v, seqs in ((emb.dna_vocab, dna), (emb.protein_vocab, protein)):
-        assert v._lookup() is not None  # the table path is the one under test
+        assert v._table is not None  # the table path is the one under test
         for length, align in ((300, "right"), (60, "right"), (1000, "left"), (7, "left"), (5, "right")):
             assert torch.equal(v.encode(seqs, length, align), per_k_mer(v, seqs, length, align))
     # a vocabulary whose table would be too large (19**6 k-mers) looks each k-mer up, with the same result
     big = Vocab(["ABCDEF", "GHIJKL", "MNOPQR", "BCDEFG"], 6)
-    assert big._lookup() is None
+    assert big._table is None
     seqs = ["ABCDEFGHIJKLMNOPQR", "XABCDEFG", "ABC", ""]
     for length, align in ((20, "left"), (8, "right"), (7, "left")):
         assert torch.equal(big.encode(seqs, length, align), per_k_mer(big, seqs, length, align))
