@@ -262,3 +262,62 @@ def test_the_card_shows_the_k_mer_weight_and_which_tried_terms_predate_it(tmp_pa
     # rows measured on another k-mer weight (or none, 0) still predate the file's part
     extra.assign(bundled_kmer_weight=0.0).to_csv(tmp_path / "validation" / "extra_terms.csv", index=False)
     assert "The known rows were measured before" in "\n".join(_extra_terms_section(tmp_path))
+
+
+def test_the_paper_gap_section_reads_its_figures_and_claims_from_the_script_outputs(tmp_path):
+    from grenimja.report.cards import _paper_gap_section
+
+    assert _paper_gap_section(tmp_path) == []  # scripts/paper_protocol_gap.py not run: no section
+    ours, prior = "GReNIMJA (bundled)", "gene-degree prior"
+    common = {"split": "unknown", "part": "test", "pairs": 1000, "tfs": 44, "largest_share": 0.65}
+    pd.DataFrame(
+        [
+            common
+            | {"score": ours, "pooled_auroc": 0.696, "per_tf_auroc": 0.763}
+            | {"pair_weighted_per_tf_auroc": 0.728},
+            common
+            | {"score": prior, "pooled_auroc": 0.78, "per_tf_auroc": 0.672}
+            | {"pair_weighted_per_tf_auroc": 0.788},
+        ]
+    ).to_csv(tmp_path / "paper_protocol_gap_summary.csv", index=False)
+    big = [
+        ("TCF7L2", 0.964, 0.582, 0.793, 0.803, 0.534),  # ChIP-seq TF, 0.21 behind the prior
+        ("MITF", 0.0, 0.595, 0.682, 0.567, 0.741),  # curated TF, 0.087 behind: not listed
+        ("MAX", 0.971, 0.876, 0.836, 0.760, 0.518),  # ChIP-seq count 0.076 below the prior
+    ]
+    pd.DataFrame(
+        [
+            {"split": "unknown", "part": "test", "tf": tf, "pairs": 500, "chip_seq_positive_share": c}
+            | {ours: o, prior: p, "ChIP-seq-derived degree": ch, "curated-only degree": cu}
+            for tf, c, o, p, ch, cu in big
+        ]
+    ).to_csv(tmp_path / "paper_protocol_gap_largest.csv", index=False)
+    text = "\n".join(_paper_gap_section(tmp_path))
+    assert "the five largest hold 65% of the pairs; pair-weighted per-TF AUROC 0.728 (prior 0.788)" in text
+    assert "trails the prior by 0.1 or more: TCF7L2 (unknown; 500 pairs, 96% of its positives" in text
+    assert "MITF (" not in text
+    assert "within 0.01 of the prior or above it in 1 of 2;" in text
+    assert "the curated count in 1 of 1." in text
+
+
+def test_evidence_degree_counts_only_training_positives_of_its_kind():
+    import importlib.util
+    from types import SimpleNamespace
+
+    spec = importlib.util.spec_from_file_location(
+        "paper_protocol_gap", Path(__file__).resolve().parents[1] / "scripts" / "paper_protocol_gap.py"
+    )
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    train = pd.DataFrame(
+        {
+            "tf_i": [0, 1, 2, 3, 3],
+            "gene_i": [0, 0, 1, 1, 2],
+            "label": [1, 1, 1, 1, 0],
+            "sources": ["encode", "dorothea", "dorothea+encode", "dorothea", "negative"],
+        }
+    )
+    ds = SimpleNamespace(split=lambda split, part: train, genes=pd.DataFrame({"gene": ["a", "b", "c"]}))
+    # four training TFs: gene a has one ChIP-seq and one curated regulator, b one "both" and one curated
+    np.testing.assert_allclose(mod.evidence_degree(ds, "unknown", "ChIP-seq"), [0.25, 0.25, 0.0])
+    np.testing.assert_allclose(mod.evidence_degree(ds, "unknown", "curated only"), [0.25, 0.25, 0.0])
