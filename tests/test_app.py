@@ -21,9 +21,14 @@ def test_home_shows_model_card_and_citation():
     assert "Okubo et al." in text
     assert any(m.label == "Training TFs" and int(m.value) > 100 for m in at.metric)
     protocols = at.dataframe[0].value
-    assert list(protocols["negatives"]) == ["paper", "degree-matched"]
+    ours = protocols[protocols["model"] == "GReNIMJA (bundled)"]
+    assert list(ours["negatives"]) == ["paper", "degree-matched"]
     assert protocols["AUROC"].between(0, 1).all()
     assert "degree-matched" in text and "TF-blind score gets 0.5" in text
+    # the model's numbers come with the TF-blind prior beside them, blind (0.5) under degree-matched negatives
+    prior = protocols[protocols["model"] == "gene-degree prior (ignores the TF)"].set_index("negatives")
+    assert abs(prior.loc["degree-matched", "per-TF AUROC"] - 0.5) < 0.01
+    assert any("TF-blind prior's pooled AUROC is" in c.value for c in at.caption)
     # developer wording stays in the developers' expander, out of the card a biologist reads
     card = next(e for e in at.expander if e.label.startswith("Model card"))
     speed = next(e for e in at.expander if e.label == "Speed figures (for developers)")
@@ -38,7 +43,8 @@ def test_the_homology_model_is_offered_with_its_own_split_s_metrics_and_scans():
     assert not at.exception
     assert next(m for m in at.metric if m.label == "Split").value == "homology"
     assert at.subheader[0].value == "Bundled model: `homology`"
-    assert list(at.dataframe[0].value["negatives"]) == ["paper", "degree-matched"]
+    pm = at.dataframe[0].value
+    assert list(pm[pm["model"] == "GReNIMJA (bundled)"]["negatives"]) == ["paper", "degree-matched"]
     at.switch_page("views/scan.py").run()
     at.button[0].click().run()
     assert not at.exception and at.subheader[0].value.startswith("MAX: ranked targets")

@@ -321,3 +321,40 @@ def test_evidence_degree_counts_only_training_positives_of_its_kind():
     # four training TFs: gene a has one ChIP-seq and one curated regulator, b one "both" and one curated
     np.testing.assert_allclose(mod.evidence_degree(ds, "unknown", "ChIP-seq"), [0.25, 0.25, 0.0])
     np.testing.assert_allclose(mod.evidence_degree(ds, "unknown", "curated only"), [0.25, 0.25, 0.0])
+
+
+def test_home_metrics_put_the_prior_and_the_best_full_coverage_baseline_beside_the_model(tmp_path):
+    from grenimja.explorer import PRIOR_ROW, protocol_metrics, protocol_summary
+
+    assert protocol_metrics("unknown", tmp_path).empty  # nothing evaluated: no table
+    for proto, suffix, auroc, per_tf in (("paper", "", 0.70, 0.76), ("dm", "_degree_matched", 0.55, 0.68)):
+        d = tmp_path / f"eval_unknown{suffix}"
+        d.mkdir()
+        pooled = {"n": 1000, "auroc": auroc, "aupr": 0.6}
+        (d / "metrics.json").write_text(
+            json.dumps({"pooled": pooled, "n_tfs": 44, "per_tf_mean": {"auroc": per_tf}})
+        )
+        (tmp_path / "v1").mkdir(exist_ok=True)
+        row = {"pairs": 1000, "tfs": 44, "aupr": 0.5}
+        prior_auroc = 0.78 if proto == "paper" else 0.5
+        (tmp_path / "v1" / f"benchmark_unknown{suffix}.json").write_text(
+            json.dumps(
+                [
+                    row | {"model": "GReNIMJA (this repo)", "auroc": auroc, "per_tf_auroc": per_tf},
+                    row | {"model": "gene-degree prior", "auroc": prior_auroc, "per_tf_auroc": 0.5},
+                    row | {"model": "nearest homolog", "auroc": 0.55, "per_tf_auroc": 0.57},
+                    row | {"model": "XGBoost", "auroc": 0.6, "per_tf_auroc": 0.55},
+                    # a subset of the pairs (TFs with a JASPAR matrix): not comparable, left out
+                    row | {"pairs": 900, "model": "PWMScan (JASPAR)", "auroc": 0.9, "per_tf_auroc": 0.9},
+                    row
+                    | {"pairs": 900, "model": "GReNIMJA on the same TFs", "auroc": 0.7, "per_tf_auroc": 0.9},
+                ]
+            )
+        )
+    pm = protocol_metrics("unknown", tmp_path)
+    assert list(pm["model"]) == ["GReNIMJA (bundled)", PRIOR_ROW, "best other baseline: nearest homolog"] * 2
+    assert list(pm["negatives"]) == ["paper"] * 3 + ["degree-matched"] * 3
+    text = protocol_summary(pm)
+    assert "prior's pooled AUROC is 0.780, above the model's 0.700" in text
+    assert "per-TF AUROC of 0.680, against 0.570 for the best other baseline (nearest homolog)" in text
+    assert protocol_summary(pm[pm["model"] == "GReNIMJA (bundled)"]) == ""  # no baseline rows: no sentence

@@ -5,7 +5,7 @@ import json
 import streamlit as st
 
 import ui
-from grenimja.explorer import protocol_metrics
+from grenimja.explorer import protocol_metrics, protocol_summary
 
 st.title("GReNIMJA explorer")
 st.markdown(
@@ -43,6 +43,8 @@ if not pm.empty:
             c: st.column_config.NumberColumn(format="%.3f") for c in ("AUROC", "AUPR", "per-TF AUROC")
         },
     )
+    if summary := protocol_summary(pm):
+        st.caption(summary + " Every baseline: `results/README.md`.")
 card = ui.model_dir() / "MODEL_CARD.md"
 if card.is_file():
     # the card's speed section speaks to developers (kernels, wavefronts): it gets its own, closed expander
