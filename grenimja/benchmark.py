@@ -90,6 +90,9 @@ def _row(name: str, test: pd.DataFrame, score: np.ndarray, note: str = "") -> di
         "per_tf_accuracy": t["accuracy"],
         "per_tf_auroc": t["auroc"],
         "per_tf_aupr": t["aupr"],
+        # what the targets read: the per-TF AUROC averaged over TFs with >= MIN_POSITIVES test positives
+        "tfs_min_positives": res["n_tfs_min_positives"],
+        "per_tf_auroc_min_positives": res["per_tf_mean_min_positives"]["auroc"],
         "note": note,
     }
 
@@ -272,6 +275,8 @@ def to_markdown(df: pd.DataFrame, split: str, negatives: str = "paper", note: st
         "per_tf_auroc",
         "per_tf_aupr",
     ]
+    # tables written before the column existed are re-rendered without it
+    cols += [c for c in ("tfs_min_positives", "per_tf_auroc_min_positives") if c in df.columns]
     lines = markdown_table(df, cols).splitlines()
     # the paper's numbers were measured under its own negatives only
     for name, m in (PAPER.get(split, {}) if negatives == "paper" else {}).items():

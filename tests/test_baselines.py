@@ -111,6 +111,12 @@ def test_benchmark_table_has_every_model_and_the_paper_rows(ds, small_embeddings
     assert df["model"].tolist() == ["GReNIMJA (this repo)", "gene-degree prior", "nearest homolog"]
     md = to_markdown(df, "unknown")
     assert "GReNIMJA (paper) |  |  | 0.685 | 0.698 | 0.694" in md
+    # the targets' mean: over test TFs with >= 5 positives, never more TFs than the all-TF mean
+    assert "per_tf_auroc_min_positives" in md.splitlines()[0]
+    test = ds.split("unknown", "test")
+    counts = test.groupby("tf")["label"].agg(["sum", "size"])
+    enough = ((counts["sum"] >= 5) & (counts["sum"] < counts["size"])).sum()
+    assert (df["tfs_min_positives"] == enough).all() and (df["tfs_min_positives"] <= df["tfs"]).all()
 
 
 @pytest.mark.parametrize("arch", ["deepram", "tbinet", "cacpred"])

@@ -132,6 +132,29 @@ def test_the_card_names_the_kept_epoch_of_the_homology_model(tmp_path):
     assert "| 2 | 0.6800 | 0.6300 | 0.620 |" in text
 
 
+def test_the_target_verdict_reads_the_mean_over_tfs_with_five_positives_where_the_table_has_it(tmp_path):
+    from grenimja.report.cards import _target_verdict
+
+    rows = [
+        {"model": "GReNIMJA (this repo)", "per_tf_auroc": 0.679, "per_tf_auroc_min_positives": 0.598}
+        | {"tfs_min_positives": 30},
+        {"model": "nearest homolog", "per_tf_auroc": 0.573, "per_tf_auroc_min_positives": 0.55}
+        | {"tfs_min_positives": 30},
+    ]
+    f = tmp_path / "b.json"
+    f.write_text(json.dumps(rows))
+    text = _target_verdict(f, 0.65)[0]
+    assert "): met.**" in text and "GReNIMJA 0.598; best baseline nearest homolog 0.550" in text
+    assert "goal 0.65 not reached (mean over the 30 test TFs with >= 5 positives" in text
+    assert "over every TF with both classes GReNIMJA 0.679" in text
+    # a table written before the column: read on the old mean, and it says so
+    f.write_text(
+        json.dumps([{k: v for k, v in r.items() if k == "model" or k == "per_tf_auroc"} for r in rows])
+    )
+    old = _target_verdict(f, 0.65)[0]
+    assert "goal 0.65 reached (mean over every test TF with both classes; this table predates" in old
+
+
 def test_a_lead_within_noise_is_called_a_tie(tmp_path):
     import json
 

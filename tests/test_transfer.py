@@ -311,6 +311,22 @@ def test_auroc_summary_equals_the_full_summary_it_stands_in_for():
     assert np.allclose(auroc_summary(tf, y, p), (full["pooled"]["auroc"], full["per_tf_mean"]["auroc"]))
 
 
+def test_the_target_mean_leaves_out_tfs_with_fewer_than_five_positives():
+    from grenimja.metrics import MIN_POSITIVES, per_tf_auroc, summarize
+
+    # TF 0: 20 positives ranked perfectly; TF 1: 2 positives ranked last (AUROC 0); TF 2: 5 ranked at random
+    tf = np.r_[np.zeros(40), np.ones(4), np.full(10, 2)].astype(int)
+    y = np.r_[np.ones(20), np.zeros(20), [1, 1, 0, 0], [1, 0] * 5].astype(int)
+    p = np.r_[np.linspace(1, 0.6, 20), np.linspace(0.4, 0, 20), [0.1, 0.2, 0.8, 0.9], np.linspace(0, 1, 10)]
+    res = summarize(tf, y, p)
+    per = per_tf_auroc(tf, y, p)
+    assert MIN_POSITIVES == 5 and res["min_positives"] == 5
+    assert np.isclose(res["per_tf_mean"]["auroc"], per.mean())  # every TF with both classes
+    assert res["n_tfs_min_positives"] == 2  # TF 1 (2 positives) is left out
+    assert np.isclose(res["per_tf_mean_min_positives"]["auroc"], per[[0, 2]].mean())
+    assert res["per_tf_mean_min_positives"]["auroc"] > res["per_tf_mean"]["auroc"]
+
+
 def test_paired_tf_bootstrap_brackets_a_real_change_and_an_empty_one_by_zero():
     import pandas as pd
 

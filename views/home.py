@@ -40,7 +40,8 @@ if not pm.empty:
         pm,
         hide_index=True,
         column_config={
-            c: st.column_config.NumberColumn(format="%.3f") for c in ("AUROC", "AUPR", "per-TF AUROC")
+            c: st.column_config.NumberColumn(format="%.3f")
+            for c in ("AUROC", "AUPR", "per-TF AUROC", "per-TF AUROC, TFs with >= 5 positives")
         },
     )
     if summary := protocol_summary(pm):

@@ -20,15 +20,17 @@ from grenimja.report.paper import PAPER_TABLE1, PAPER_TABLE5
 
 def _metrics_line(name: str, m: dict) -> str:
     p, t = m["pooled"], m["per_tf_mean"]
+    five = m.get("per_tf_mean_min_positives")  # absent from metrics written before the column
+    last = f"{five['auroc']:.3f} ({m['n_tfs_min_positives']})" if five else ""
     return (
         f"| {name} | {p['n']:,} / {m['n_tfs']} | {p['accuracy']:.3f} | {p['auroc']:.3f} | {p['aupr']:.3f} | "
-        f"{p['f1']:.3f} | {p['mcc']:.3f} | {t['accuracy']:.3f} | {t['auroc']:.3f} | {t['aupr']:.3f} |"
+        f"{p['f1']:.3f} | {p['mcc']:.3f} | {t['accuracy']:.3f} | {t['auroc']:.3f} | {t['aupr']:.3f} | {last} |"
     )
 
 
 def _paper_line(name: str, m: dict) -> str:
     cells = " | ".join(f"{m[k]:.3f}" if k in m else "" for k in ("accuracy", "auroc", "aupr", "f1", "mcc"))
-    return f"| {name} | | {cells} | | | |"
+    return f"| {name} | | {cells} | | | | |"
 
 
 PROTOCOLS = {"paper": "", "degree-matched": "_degree_matched"}
@@ -73,18 +75,21 @@ GPU = {
 
 
 def _target_verdict(path: Path, goal: float = 0.65, scope: str = "") -> list[str]:
-    """The issue's test target on degree-matched per-TF AUROC, read off a benchmark JSON."""
+    """The issue's test target on degree-matched per-TF AUROC, read off a benchmark JSON: the mean over TFs
+    with at least ``MIN_POSITIVES`` test positives, as the issue defines it (a table written before that
+    column existed is read on its mean over every TF with both classes, and says so)."""
+    from grenimja.metrics import MIN_POSITIVES
+
     if not path.is_file():
         return []
     rows = json.loads(path.read_text())
     ours = next(r for r in rows if r["model"] == "GReNIMJA (this repo)")
+    key = "per_tf_auroc_min_positives" if "per_tf_auroc_min_positives" in ours else "per_tf_auroc"
     base = [
-        r
-        for r in rows
-        if not r["model"].startswith("GReNIMJA") and r.get("per_tf_auroc") == r.get("per_tf_auroc")
+        r for r in rows if not r["model"].startswith("GReNIMJA") and r.get(key) == r.get(key)
     ]  # baselines with a per-TF figure (NaN != NaN)
-    best = max(base, key=lambda r: r["per_tf_auroc"])
-    gap = ours["per_tf_auroc"] - best["per_tf_auroc"]
+    best = max(base, key=lambda r: r[key])
+    gap = ours[key] - best[key]
     # a lead smaller than this is no lead: TF-level bootstrap SDs of these means measured 0.012 (303 known-split
     # TFs) to 0.03 (44 held-out TFs)
     met = gap >= TIE_MARGIN
@@ -95,10 +100,17 @@ def _target_verdict(path: Path, goal: float = 0.65, scope: str = "") -> list[str
         else ""
     )
     verdict = "met" if met else ("tied" if gap > 0 else "not met")
+    over = (
+        f"mean over the {ours['tfs_min_positives']} test TFs with >= {MIN_POSITIVES} positives"
+        if key != "per_tf_auroc"
+        else "mean over every test TF with both classes; this table predates the >= "
+        f"{MIN_POSITIVES}-positives mean the issue asks for"
+    )
     return [
         f"**Target (degree-matched per-TF AUROC above every baseline{scope}): {verdict}.** "
-        f"GReNIMJA {ours['per_tf_auroc']:.3f}; best baseline {best['model']} {best['per_tf_auroc']:.3f}; "
-        f"goal {goal:.2f} {'reached' if ours['per_tf_auroc'] >= goal else 'not reached'}.{tie}",
+        f"GReNIMJA {ours[key]:.3f}; best baseline {best['model']} {best[key]:.3f}; "
+        f"goal {goal:.2f} {'reached' if ours[key] >= goal else 'not reached'} ({over}; over every TF with "
+        f"both classes GReNIMJA {ours['per_tf_auroc']:.3f}).{tie}",
         "",
     ]
 
@@ -590,8 +602,9 @@ def model_card(models: Path, datasets: Path, res: Path) -> str:
     lines += [
         "## Test metrics",
         "",
-        "| model / split | pairs / TFs | Acc | AUROC | AUPR | F1 | MCC | per-TF Acc | per-TF AUROC | per-TF AUPR |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| model / split | pairs / TFs | Acc | AUROC | AUPR | F1 | MCC | per-TF Acc | per-TF AUROC | per-TF AUPR "
+        "| per-TF AUROC, TFs with >= 5 positives (TFs) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name in ("known", "unknown", "homology"):
         for proto, suffix in PROTOCOLS.items():
@@ -606,7 +619,9 @@ def model_card(models: Path, datasets: Path, res: Path) -> str:
         "",
         "The bundled models carry the transfer term (section below), and these rows include it; the homology "
         "rows are the bundled `homology.pt`, a network trained on the homology split's training TFs with its own "
-        "term. "
+        "term. Per-TF columns average over every test TF with both classes, as the paper's Table 2; the last "
+        "column only over TFs with at least 5 test positives, the mean the issue's targets are read on (a TF "
+        "with one or two positives scores 0, 0.5 or 1 by chance). "
         "Baselines on the same splits and both protocols: `results/README.md`. Degree-matched negatives: per "
         "test positive, a gene of the same TF with the nearest number of training regulators, linked to the TF in "
         "no source; the gene-degree prior scores 0.5 there by construction.",
