@@ -46,6 +46,13 @@ def per_tf_metrics(tfs: np.ndarray, y: np.ndarray, p: np.ndarray, threshold: flo
 MIN_POSITIVES = 5
 
 
+def selection_min_positives(tfs: np.ndarray, y: np.ndarray) -> int:
+    """The positives a TF needs to count in a model-selection per-TF mean: :data:`MIN_POSITIVES` where some
+    TF of the pairs has that many, else 1 (a small part, a test fixture: every TF with both classes)."""
+    pos = pd.Series(np.asarray(y).astype(int)).groupby(np.asarray(tfs)).sum()
+    return MIN_POSITIVES if (pos >= MIN_POSITIVES).any() else 1
+
+
 def summarize(tfs: np.ndarray, y: np.ndarray, p: np.ndarray, threshold: float = 0.5) -> dict:
     """Pooled metrics and the per-TF mean (TFs with both classes for AUROC / AUPR), also over the TFs with
     both classes and at least :data:`MIN_POSITIVES` positives (``per_tf_mean_min_positives``;
@@ -69,23 +76,28 @@ def summarize(tfs: np.ndarray, y: np.ndarray, p: np.ndarray, threshold: float = 
     }
 
 
-def per_tf_auroc(tfs: np.ndarray, y: np.ndarray, p: np.ndarray) -> pd.Series:
-    """AUROC of each TF with both classes, indexed by TF (sorted), as ``roc_auc_score`` per TF."""
+def per_tf_auroc(tfs: np.ndarray, y: np.ndarray, p: np.ndarray, min_positives: int = 1) -> pd.Series:
+    """AUROC of each TF with both classes and at least ``min_positives`` positives, indexed by TF (sorted),
+    as ``roc_auc_score`` per TF."""
     # Mann-Whitney form (mid-ranks within each TF, so ties count one half, as roc_auc_score): one
     # vectorised groupby instead of one sklearn call per TF, which dominated the transfer grid's time
     df = pd.DataFrame({"tf": tfs, "y": np.asarray(y).astype(int), "p": np.asarray(p, dtype=np.float64)})
     df["r"] = df.groupby("tf", sort=False)["p"].rank(method="average")
     g = df.groupby("tf", sort=True).agg(n=("y", "size"), pos=("y", "sum"))
     g["rank_pos"] = df[df["y"] == 1].groupby("tf", sort=True)["r"].sum()
-    g = g[(g["pos"] > 0) & (g["pos"] < g["n"])]
+    g = g[(g["pos"] >= max(min_positives, 1)) & (g["pos"] < g["n"])]
     neg = g["n"] - g["pos"]
     return (g["rank_pos"] - g["pos"] * (g["pos"] + 1) / 2) / (g["pos"] * neg)
 
 
-def auroc_summary(tfs: np.ndarray, y: np.ndarray, p: np.ndarray) -> tuple[float, float]:
-    """(pooled AUROC, mean per-TF AUROC over TFs with both classes): the two numbers of :func:`summarize`
-    that model selection reads, without the other metrics' cost."""
-    per = per_tf_auroc(tfs, y, p)
+def auroc_summary(
+    tfs: np.ndarray, y: np.ndarray, p: np.ndarray, min_positives: int = 1
+) -> tuple[float, float]:
+    """(pooled AUROC, mean per-TF AUROC over TFs with both classes and at least ``min_positives``
+    positives): the two numbers of :func:`summarize` that model selection reads (``min_positives`` 1: its
+    ``per_tf_mean``; :data:`MIN_POSITIVES`: its ``per_tf_mean_min_positives``), without the other metrics'
+    cost."""
+    per = per_tf_auroc(tfs, y, p, min_positives)
     y = np.asarray(y).astype(int)
     pooled = float(skm.roc_auc_score(y, p)) if len(np.unique(y)) == 2 else float("nan")
     return pooled, float(per.mean()) if len(per) else float("nan")

@@ -412,14 +412,18 @@ def choose_transfer(
     proteins, genes
         Protein sequence per ``tf_i`` and gene symbol per ``gene_i`` (the dataset's tables).
 
-    The criterion is the sum of the degree-matched per-TF AUROC and the paper protocol's pooled AUROC:
+    The criterion is the sum of the degree-matched per-TF AUROC (mean over the TFs with at least
+    ``MIN_POSITIVES`` positives, as the test targets read it, where any TF has that many:
+    :func:`grenimja.metrics.selection_min_positives`) and the paper protocol's pooled AUROC:
     a term that buys TF-specificity by giving up the popularity signal the paper protocol rewards (or the
     reverse) does not win. ``smooths``: values of ``smooth`` tried for identity terms; ``lifts``: values of
     ``lift`` tried for every term. Ties go to the first in grid order (smaller weight first).
     """
-    from grenimja.metrics import auroc_summary
+    from grenimja.metrics import auroc_summary, selection_min_positives
 
     candidates = [transfer] if isinstance(transfer, HomologyTransfer) else list(transfer)
+    dm = base["degree-matched"]
+    k_min = selection_min_positives(dm["tf"].to_numpy(), dm["label"].to_numpy())
     rows = []
     for k, term in enumerate(candidates):
         for centre in centres:
@@ -459,7 +463,7 @@ def choose_transfer(
                         z = f["logit"].to_numpy() + weight * inter[name]
                         key = "dm" if name == "degree-matched" else name
                         row[f"{key}_auroc"], row[f"{key}_per_tf_auroc"] = auroc_summary(
-                            f["tf"].to_numpy(), f["label"].to_numpy(), z
+                            f["tf"].to_numpy(), f["label"].to_numpy(), z, k_min
                         )
                     row["criterion"] = row["dm_per_tf_auroc"] + row["paper_auroc"]
                     rows.append(row)
@@ -492,8 +496,10 @@ def choose_kmer_weight(
     ``factor x term.weight`` (a weight of its own where the term's is 0), on the validation pairs of
     ``base`` (as in :func:`choose_transfer`) by the same criterion; returns the weight and the grid.
     Ties go to the smaller factor, so a term that does not help is left at 0."""
-    from grenimja.metrics import auroc_summary
+    from grenimja.metrics import auroc_summary, selection_min_positives
 
+    dm = base["degree-matched"]
+    k_min = selection_min_positives(dm["tf"].to_numpy(), dm["label"].to_numpy())
     rows = []
     scale = term.weight if term.weight else 1.0
     with_term, kmers = {}, {}
@@ -506,7 +512,10 @@ def choose_kmer_weight(
         for name, f in base.items():
             key = "dm" if name == "degree-matched" else name
             row[f"{key}_auroc"], row[f"{key}_per_tf_auroc"] = auroc_summary(
-                f["tf"].to_numpy(), f["label"].to_numpy(), with_term[name] + c * scale * kmers[name]
+                f["tf"].to_numpy(),
+                f["label"].to_numpy(),
+                with_term[name] + c * scale * kmers[name],
+                k_min,
             )
         row["criterion"] = row["dm_per_tf_auroc"] + row["paper_auroc"]
         rows.append(row)
@@ -542,6 +551,7 @@ def add_transfer(
     from grenimja.dataset import load_dataset
     from grenimja.embedding import Embeddings
     from grenimja.evaluate import dataset_logits
+    from grenimja.metrics import selection_min_positives
     from grenimja.model.io import _atomic_save, build_model, load_payload, model_payload
 
     emb = Embeddings.load(emb_path)
@@ -601,6 +611,10 @@ def add_transfer(
         "training_tfs": len(term.tfs),
         "training_positives": int(len(term.pos_tf)),
         "criterion": "valid degree-matched per-TF AUROC + valid paper pooled AUROC",
+        # the per-TF means of this record and its grids average TFs with at least this many positives
+        "per_tf_min_positives": selection_min_positives(
+            base["degree-matched"]["tf"].to_numpy(), base["degree-matched"]["label"].to_numpy()
+        ),
         "valid_network_alone": {c: round(float(alone[c]), 4) for c in metric_cols},
         "valid_with_term": {c: round(float(chosen[c]), 4) for c in metric_cols},
         "kmers": kmer_record,

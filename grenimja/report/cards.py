@@ -273,7 +273,8 @@ def _transfer_section(res: Path) -> list[str]:
         "average gene, floored at 0.01), monotone per TF, so each TF's ranking is the share's, while TFs whose "
         "homologs have few targets are put on the scale of those whose homologs have many. Kind, smoothing, "
         "lift, centre, power and weight are chosen together on the validation part (grid in `results/validation/transfer_*.csv`; criterion: degree-matched per-TF AUROC + "
-        "paper pooled AUROC). Then the promoter k-mer part (`grenimja/model/kmers.py`; files written since "
+        "paper pooled AUROC; per-TF means over the TFs with at least 5 positives in files written since "
+        "2026-11-27, marked *, over every TF with both classes before). Then the promoter k-mer part (`grenimja/model/kmers.py`; files written since "
         "2026-11-26): each training TF's signature over canonical 6-mers of its training targets' promoters "
         "as the network reads them, the gene's popularity taken out within 50 degree strata, scaled to unit "
         "sd over the training genes; a query scores a promoter with its weights over the training TFs as "
@@ -294,8 +295,9 @@ def _transfer_section(res: Path) -> list[str]:
             for c in ("paper_auroc", "paper_per_tf_auroc", "dm_auroc", "dm_per_tf_auroc")
         )
         km = t.get("kmers")
+        star = " *" if t.get("per_tf_min_positives") else ""
         out.append(
-            f"| {label} | {t['split']} | {_similarity_label(t)} | {t.get('smooth', 0.0):g} | "
+            f"| {label}{star} | {t['split']} | {_similarity_label(t)} | {t.get('smooth', 0.0):g} | "
             f"{t.get('lift', False)} | {t.get('centre', True)} | {t['power']:g} | {t['weight']:g} | "
             f"{'-' if km is None else format(km['weight'], 'g')} | {cells} |"
         )
