@@ -32,7 +32,7 @@ from grenimja.baselines.pwmscan import MotifTransfer, PWMScan
 from grenimja.dataset import load_dataset
 from grenimja.embedding import Embeddings
 from grenimja.evaluate import dataset_logits
-from grenimja.metrics import auroc_summary, paired_tf_bootstrap, per_tf_auroc
+from grenimja.metrics import auroc_summary, paired_tf_bootstrap, per_tf_auroc, selection_min_positives
 from grenimja.model.io import load_model
 from grenimja.model.transfer import WEIGHTS
 
@@ -46,15 +46,19 @@ PWM_WEIGHTS = (0.05, 0.1, 0.2, 0.4, 0.8)
 
 def _metrics(frames: dict[str, pd.DataFrame], scores: dict[str, np.ndarray], base: pd.Series | None = None):
     """Pooled and per-TF AUROC of both protocols and the criterion; with ``base`` (the bundled score's
-    per-TF degree-matched AUROC) also the change of that mean and its 95% TF-bootstrap interval."""
+    per-TF degree-matched AUROC) also the change of that mean and its 95% TF-bootstrap interval. Per-TF means
+    count the TFs the transfer choice counts (:func:`grenimja.metrics.selection_min_positives`)."""
+    dm = frames["degree-matched"]
+    k_min = selection_min_positives(dm["tf"].to_numpy(), dm["label"].to_numpy())
     row = {}
     for name, f in frames.items():
         key = "dm" if name == "degree-matched" else name
         tfs, y = f["tf"].to_numpy(), f["label"].to_numpy()
-        row[f"{key}_auroc"], row[f"{key}_per_tf_auroc"] = auroc_summary(tfs, y, scores[name])
+        row[f"{key}_auroc"], row[f"{key}_per_tf_auroc"] = auroc_summary(tfs, y, scores[name], k_min)
     row["criterion"] = row["dm_per_tf_auroc"] + row["paper_auroc"]
     f = frames["degree-matched"]
-    per = per_tf_auroc(f["tf"].to_numpy(), f["label"].to_numpy(), scores["degree-matched"])
+    per = per_tf_auroc(f["tf"].to_numpy(), f["label"].to_numpy(), scores["degree-matched"], k_min)
+    row["per_tf_min_positives"] = k_min
     if base is not None:
         row["dm_per_tf_change"], row["dm_per_tf_change_low"], row["dm_per_tf_change_high"] = (
             paired_tf_bootstrap(base, per)

@@ -167,6 +167,7 @@ def test_add_transfer_writes_a_loadable_model_with_its_validation_record(transfe
     assert meta["power"] in set(g["power"]) and meta["weight"] in set(g["weight"])
     assert meta["smooth"] in (0.0, 0.5) and meta["lift"] in (True, False)
     assert meta["identity"] == "full" and meta["centre"] in (True, False)
+    assert meta["per_tf_min_positives"] in (1, 5)  # the record says which per-TF mean its figures are
     assert meta["valid_with_term"]["dm_per_tf_auroc"] + meta["valid_with_term"][
         "paper_auroc"
     ] == pytest.approx(g["criterion"].max(), abs=1e-3)
@@ -325,6 +326,23 @@ def test_the_target_mean_leaves_out_tfs_with_fewer_than_five_positives():
     assert res["n_tfs_min_positives"] == 2  # TF 1 (2 positives) is left out
     assert np.isclose(res["per_tf_mean_min_positives"]["auroc"], per[[0, 2]].mean())
     assert res["per_tf_mean_min_positives"]["auroc"] > res["per_tf_mean"]["auroc"]
+
+
+def test_model_selection_reads_the_target_mean_where_the_part_has_tfs_with_five_positives():
+    from grenimja.metrics import auroc_summary, selection_min_positives, summarize
+
+    rng = np.random.default_rng(2)
+    tf = np.r_[np.zeros(20), np.ones(2), np.full(12, 2)].astype(int)
+    y = np.r_[[1, 0] * 10, [1, 0], [1, 0] * 6].astype(int)
+    p = rng.random(len(y))
+    assert selection_min_positives(tf, y) == 5
+    full = summarize(tf, y, p)
+    five = auroc_summary(tf, y, p, selection_min_positives(tf, y))
+    assert np.isclose(five[1], full["per_tf_mean_min_positives"]["auroc"])
+    assert not np.isclose(five[1], full["per_tf_mean"]["auroc"])
+    # a part where no TF has five positives (a small fixture) falls back to every TF with both classes
+    small = tf == 1
+    assert selection_min_positives(tf[small], y[small]) == 1
 
 
 def test_paired_tf_bootstrap_brackets_a_real_change_and_an_empty_one_by_zero():

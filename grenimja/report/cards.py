@@ -374,6 +374,13 @@ def _extra_terms_section(res: Path) -> list[str]:
             f" The {', '.join(predate)} rows were measured before the promoter k-mer part (previous "
             "section) entered that model file: their bundled score is the term without it."
         )
+    if "per_tf_min_positives" in df:
+        five = sorted(set(df.loc[df["per_tf_min_positives"].fillna(1) >= 5, "split"]))
+        if five:
+            out[-1] += (
+                f" Per-TF means of the {', '.join(five)} rows average the validation TFs with at least 5 "
+                "positives, as that model's choice did; the others every TF with both classes."
+            )
     out += [
         "",
         "| split | term | best setting | paper AUROC | paper per-TF AUROC | degree-matched AUROC | "
