@@ -381,3 +381,20 @@ def test_home_metrics_put_the_prior_and_the_best_full_coverage_baseline_beside_t
     assert "prior's pooled AUROC is 0.780, above the model's 0.700" in text
     assert "per-TF AUROC of 0.680, against 0.570 for the best other baseline (nearest homolog)" in text
     assert protocol_summary(pm[pm["model"] == "GReNIMJA (bundled)"]) == ""  # no baseline rows: no sentence
+
+
+def test_why_not_bundled_compares_criteria_only_on_the_same_per_tf_mean(tmp_path):
+    from grenimja.report.cards import _why_not_bundled
+
+    (tmp_path / "validation").mkdir()
+    w = {"valid_with_term": {"dm_per_tf_auroc": 0.6, "paper_auroc": 0.7}}
+    (tmp_path / "validation" / "transfer_gpu300_unknown.json").write_text(json.dumps(w))
+    (tmp_path / "validation" / "transfer_unknown60.json").write_text(
+        json.dumps(w | {"per_tf_min_positives": 5})
+    )
+    text = _why_not_bundled(tmp_path)
+    assert "criteria are not compared here" in text and "selection criterion of" not in text
+    (tmp_path / "validation" / "transfer_unknown60.json").write_text(json.dumps(w))
+    assert "selection criterion of 1.300 against the bundled 60 bp model's 1.300" in _why_not_bundled(
+        tmp_path
+    )
