@@ -670,7 +670,9 @@ def protocol_metrics(split: str, results_dir: str | Path = RESULTS_DIR) -> pd.Da
         named = [(PRIOR_ROW, r) for r in others if r["model"] == "gene-degree prior"]
         rest = [r for r in others if r["model"] != "gene-degree prior"]
         if rest:
-            key = "per_tf_auroc_min_positives" if "per_tf_auroc_min_positives" in rest[0] else "per_tf_auroc"
+            from grenimja.metrics import target_per_tf_key
+
+            key = target_per_tf_key(rest[0])
             best = max(rest, key=lambda r: r[key])
             named.append((f"best other baseline: {best['model']}", best))
         for name, r in named:

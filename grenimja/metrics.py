@@ -46,6 +46,13 @@ def per_tf_metrics(tfs: np.ndarray, y: np.ndarray, p: np.ndarray, threshold: flo
 MIN_POSITIVES = 5
 
 
+def target_per_tf_key(row: dict) -> str:
+    """The per-TF AUROC a benchmark row (a ``grenimja.benchmark`` table row) is judged on: the mean over TFs
+    with >= :data:`MIN_POSITIVES` positives where the row has it, else (tables written before that column)
+    the mean over every TF with both classes."""
+    return "per_tf_auroc_min_positives" if "per_tf_auroc_min_positives" in row else "per_tf_auroc"
+
+
 def selection_min_positives(tfs: np.ndarray, y: np.ndarray) -> int:
     """The positives a TF needs to count in a model-selection per-TF mean: :data:`MIN_POSITIVES` where some
     TF of the pairs has that many, else 1 (a small part, a test fixture: every TF with both classes)."""

@@ -56,8 +56,7 @@ def _metrics(frames: dict[str, pd.DataFrame], scores: dict[str, np.ndarray], bas
         tfs, y = f["tf"].to_numpy(), f["label"].to_numpy()
         row[f"{key}_auroc"], row[f"{key}_per_tf_auroc"] = auroc_summary(tfs, y, scores[name], k_min)
     row["criterion"] = row["dm_per_tf_auroc"] + row["paper_auroc"]
-    f = frames["degree-matched"]
-    per = per_tf_auroc(f["tf"].to_numpy(), f["label"].to_numpy(), scores["degree-matched"], k_min)
+    per = per_tf_auroc(dm["tf"].to_numpy(), dm["label"].to_numpy(), scores["degree-matched"], k_min)
     row["per_tf_min_positives"] = k_min
     if base is not None:
         row["dm_per_tf_change"], row["dm_per_tf_change_low"], row["dm_per_tf_change_high"] = (

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from grenimja.baselines.simple import GeneDegreePrior
+from grenimja.baselines.simple import GeneDegreePrior, regulator_share
 from grenimja.benchmark import markdown_table, positive_type
 from grenimja.dataset import Dataset, load_dataset
 from grenimja.embedding import Embeddings
@@ -47,10 +47,7 @@ def evidence_degree(ds: Dataset, split: str, kind: str) -> np.ndarray:
     pos = tr[tr["label"] == 1]
     t = positive_type(pos["sources"].astype(str))
     keep = t.isin(["ChIP-seq only", "both"]) if kind == "ChIP-seq" else t == kind
-    counts = pos[keep].groupby("gene_i")["tf_i"].nunique()
-    out = np.zeros(len(ds.genes))
-    out[counts.index.to_numpy()] = counts.to_numpy() / max(tr["tf_i"].nunique(), 1)
-    return out
+    return regulator_share(pos[keep], tr["tf_i"].nunique(), len(ds.genes))
 
 
 def bundled_logits(ds: Dataset, split: str, pairs: pd.DataFrame, emb: Embeddings) -> np.ndarray:

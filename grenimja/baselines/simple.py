@@ -8,6 +8,16 @@ import pandas as pd
 from grenimja.dataset import Dataset
 
 
+def regulator_share(positives: pd.DataFrame, n_tfs: int, n_genes: int) -> np.ndarray:
+    """(n_genes,) share of ``n_tfs`` TFs that have a pair in ``positives`` (columns tf_i, gene_i) to each
+    gene: the gene-degree prior when ``positives`` are a split's training positives and ``n_tfs`` its
+    training TFs."""
+    out = np.zeros(n_genes)
+    counts = positives.groupby("gene_i")["tf_i"].nunique()
+    out[counts.index.to_numpy()] = counts.to_numpy() / max(n_tfs, 1)
+    return out
+
+
 class _Calibrated:
     """Raw scores -> probabilities by a 1-D logistic fit on the validation pairs (monotone: AUROC unchanged).
 
@@ -46,10 +56,7 @@ class GeneDegreePrior(_Calibrated):
 
     def fit(self, ds: Dataset, split: str) -> GeneDegreePrior:
         tr = ds.split(split, "train")
-        pos = tr[tr["label"] == 1]
-        self.prior = np.zeros(len(ds.genes))
-        counts = pos.groupby("gene_i")["tf_i"].nunique()
-        self.prior[counts.index.to_numpy()] = counts.to_numpy() / max(tr["tf_i"].nunique(), 1)
+        self.prior = regulator_share(tr[tr["label"] == 1], tr["tf_i"].nunique(), len(ds.genes))
         self._calibrate(ds, split)
         return self
 

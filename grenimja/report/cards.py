@@ -78,13 +78,13 @@ def _target_verdict(path: Path, goal: float = 0.65, scope: str = "") -> list[str
     """The issue's test target on degree-matched per-TF AUROC, read off a benchmark JSON: the mean over TFs
     with at least ``MIN_POSITIVES`` test positives, as the issue defines it (a table written before that
     column existed is read on its mean over every TF with both classes, and says so)."""
-    from grenimja.metrics import MIN_POSITIVES
+    from grenimja.metrics import MIN_POSITIVES, target_per_tf_key
 
     if not path.is_file():
         return []
     rows = json.loads(path.read_text())
     ours = next(r for r in rows if r["model"] == "GReNIMJA (this repo)")
-    key = "per_tf_auroc_min_positives" if "per_tf_auroc_min_positives" in ours else "per_tf_auroc"
+    key = target_per_tf_key(ours)
     base = [
         r for r in rows if not r["model"].startswith("GReNIMJA") and r.get(key) == r.get(key)
     ]  # baselines with a per-TF figure (NaN != NaN)
@@ -383,7 +383,9 @@ def _extra_terms_section(res: Path) -> list[str]:
             "section) entered that model file: their bundled score is the term without it."
         )
     if "per_tf_min_positives" in df:
-        five = sorted(set(df.loc[df["per_tf_min_positives"].fillna(1) >= 5, "split"]))
+        from grenimja.metrics import MIN_POSITIVES
+
+        five = sorted(set(df.loc[df["per_tf_min_positives"].fillna(1) >= MIN_POSITIVES, "split"]))
         if five:
             out[-1] += (
                 f" Per-TF means of the {', '.join(five)} rows average the validation TFs with at least 5 "

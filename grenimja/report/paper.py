@@ -95,8 +95,9 @@ def _degree_matched_clause(res: Path, split: str) -> str:
     ours = next((r for r in rows if r["model"] == OURS), None)
     if ours is None:
         return ""
-    # the mean (TFs with >= 5 test positives) where the table has it
-    key = "per_tf_auroc_min_positives" if "per_tf_auroc_min_positives" in ours else "per_tf_auroc"
+    from grenimja.metrics import target_per_tf_key
+
+    key = target_per_tf_key(ours)  # the mean (TFs with >= 5 test positives) where the table has it
     best = _best_baseline(rows, key)
     if best is None:
         return ""
