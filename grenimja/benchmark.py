@@ -35,11 +35,19 @@ BASELINES = (
     "motif-transfer",
     "lmf",
     "ease",
+    "ease-genes",
     "deepram",
     "tbinet",
     "cacpred",
 )
-KNOWN_ONLY = {"lmf", "ease", "deepram", "tbinet", "cacpred"}  # cannot score TFs absent from the training part
+KNOWN_ONLY = {
+    "lmf",
+    "ease",
+    "ease-genes",
+    "deepram",
+    "tbinet",
+    "cacpred",
+}  # cannot score TFs absent from the training part
 
 
 def baseline_suite(
@@ -49,7 +57,13 @@ def baseline_suite(
     from grenimja.baselines.features import FeatureBaseline
     from grenimja.baselines.pertf import PerTFDeep
     from grenimja.baselines.pwmscan import MotifTransfer, PWMScan
-    from grenimja.baselines.simple import GeneDegreePrior, LogisticMF, NearestHomolog, SharedTargetsEASE
+    from grenimja.baselines.simple import (
+        GeneDegreePrior,
+        GeneEASE,
+        LogisticMF,
+        NearestHomolog,
+        SharedTargetsEASE,
+    )
 
     n = 20_000 if quick else 200_000
     bg = 300 if quick else 2000
@@ -63,6 +77,7 @@ def baseline_suite(
         "motif-transfer": lambda: MotifTransfer(n_background=bg),
         "lmf": LogisticMF,
         "ease": SharedTargetsEASE,
+        "ease-genes": GeneEASE,
         **{
             arch: (lambda a=arch: PerTFDeep(a, n_tfs=4 if quick else 12, epochs=3 if quick else 10))
             for arch in PerTFDeep.NAMES

@@ -726,7 +726,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--baselines",
         default=None,
         help="comma list of baselines to run (default all that can score the split): "
-        "prior,homolog,lr,svm,xgb,pwmscan,motif-transfer,lmf,ease,deepram,tbinet,cacpred",
+        "prior,homolog,lr,svm,xgb,pwmscan,motif-transfer,lmf,ease,ease-genes,deepram,tbinet,cacpred",
     )
     _add_negatives(bm, allow_both=True)
     bm.set_defaults(func=cmd_benchmark)

@@ -219,3 +219,28 @@ def test_shared_targets_ease_recovers_a_planted_block_structure_and_skips_unseen
     unseen = test["tf_i"].isin([18, 19]).to_numpy()
     assert np.isnan(s[unseen]).all() and not np.isnan(s[~unseen]).any()
     assert roc_auc_score(test["label"][~unseen], s[~unseen]) > 0.95
+
+
+def test_gene_ease_recovers_a_planted_block_structure_and_equals_the_explicit_gene_by_gene_ease(tmp_path):
+    from sklearn.metrics import roc_auc_score
+
+    from grenimja.baselines.simple import GeneEASE
+
+    ds, pairs = _block_dataset(tmp_path)
+    m = GeneEASE().fit(ds, "known")
+    assert m.ease_lambda in GeneEASE.LAMBDAS
+    test = pairs[pairs["split_known"] == "test"]
+    s = m.score(test)
+    unseen = test["tf_i"].isin([18, 19]).to_numpy()
+    assert np.isnan(s[unseen]).all() and not np.isnan(s[~unseen]).any()
+    assert roc_auc_score(test["label"][~unseen], s[~unseen]) > 0.95
+    # the Woodbury shortcut gives Steck's B = I - P / diag(P), P = (X^T X + lambda I)^-1, formed explicitly
+    tr = pairs[(pairs["split_known"] == "train") & (pairs["label"] == 1)]
+    x = np.zeros((20, 60))
+    x[tr["tf_i"], tr["gene_i"]] = 1.0
+    p = np.linalg.inv(x.T @ x + m.ease_lambda * np.eye(60))
+    b = np.eye(60) - p / np.diag(p)[None, :]
+    assert np.allclose(np.diag(b), 0.0)
+    seen = ~unseen
+    want = (x @ b)[test["tf_i"].to_numpy()[seen], test["gene_i"].to_numpy()[seen]]
+    assert np.allclose(m.raw(test)[seen], want)

@@ -859,7 +859,7 @@ def results_readme(res: Path) -> str:
                 f"`grenimja benchmark --dataset datasets/v1 --split {split} --model {model_path} "
                 "--negatives both --out results/v1`"
                 + (
-                    " --baselines prior,homolog,lr,xgb,pwmscan,motif-transfer,lmf,ease"
+                    " --baselines prior,homolog,lr,xgb,pwmscan,motif-transfer,lmf,ease,ease-genes"
                     if split == "known"
                     else ""
                 )
