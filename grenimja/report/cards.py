@@ -896,7 +896,10 @@ def results_readme(res: Path) -> str:
         "alone, no sequence. EASE (shared training targets; known split only) regresses each TF's training "
         "targets on the other TFs' (ridge, closed form), no sequence and no network: what the bundled known "
         "model's smoothed term carries for a TF it was trained on. Where GReNIMJA is not above it, the network "
-        "adds nothing to what target sharing already says about known TFs.",
+        "adds nothing to what target sharing already says about known TFs. EASE over genes (known split only) "
+        "turns the regression around: each gene's regulators regressed on the other genes', so a TF's score "
+        "for a gene is how strongly that gene goes with the TF's own training targets (the item-item "
+        "recommender's form), again without sequence.",
         "- Per-TF deep baselines (DeepRAM / TBiNet / CacPred-style) are small CPU versions on promoter one-hot, "
         "trained on 12 random known-split TFs (at most 3,000 training pairs each; 9 of them have test pairs); "
         "GReNIMJA on the same TFs follows each. They cannot score unseen TFs, so they appear in the known split only.",
