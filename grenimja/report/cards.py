@@ -857,12 +857,13 @@ def results_readme(res: Path) -> str:
                 "(build v1, 60 bp promoters)",
                 "",
                 f"`grenimja benchmark --dataset datasets/v1 --split {split} --model {model_path} "
-                "--negatives both --out results/v1`"
+                "--negatives both --out results/v1"
                 + (
                     " --baselines prior,homolog,lr,xgb,pwmscan,motif-transfer,lmf,ease,ease-genes"
                     if split == "known"
                     else ""
                 )
+                + "`"
                 + (
                     f": the bundled `{split}.pt`"
                     if shipped
@@ -894,8 +895,8 @@ def results_readme(res: Path) -> str:
         "own matrices excluded): what a biologist does for a TF with no known motif.",
         "- Logistic matrix factorisation (known split only) learns TF and gene factors from the training pairs "
         "alone, no sequence. EASE (shared training targets; known split only) regresses each TF's training "
-        "targets on the other TFs' (ridge, closed form), no sequence and no network: what the bundled known "
-        "model's smoothed term carries for a TF it was trained on. Where GReNIMJA is not above it, the network "
+        "targets on the other TFs' (ridge, closed form), no sequence and no network: the regression whose "
+        "columns weigh the training TFs in the bundled known model's term for a TF it was trained on. Where GReNIMJA is not above it, the network "
         "adds nothing to what target sharing already says about known TFs. EASE over genes (known split only) "
         "turns the regression around: each gene's regulators regressed on the other genes', so a TF's score "
         "for a gene is how strongly that gene goes with the TF's own training targets (the item-item "
