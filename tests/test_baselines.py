@@ -244,3 +244,14 @@ def test_gene_ease_recovers_a_planted_block_structure_and_equals_the_explicit_ge
     seen = ~unseen
     want = (x @ b)[test["tf_i"].to_numpy()[seen], test["gene_i"].to_numpy()[seen]]
     assert np.allclose(m.raw(test)[seen], want)
+
+
+def test_logistic_regression_baseline_is_the_same_on_one_and_two_blas_threads(ds, small_embeddings):
+    from threadpoolctl import threadpool_limits
+
+    test = ds.split("unknown", "test")
+    scores = []
+    for n in (1, 2):
+        with threadpool_limits(limits=n, user_api="blas"):
+            scores.append(FeatureBaseline("lr", small_embeddings, 5000).fit(ds, "unknown").score(test))
+    assert np.array_equal(scores[0], scores[1])
