@@ -20,6 +20,7 @@ from grenimja.embedding import Embeddings
 from grenimja.errors import DataFileError, GrenimjaError
 from grenimja.fasta import Record, validate_records
 from grenimja.homology import identity_to
+from grenimja.metrics import MIN_POSITIVES
 from grenimja.model.io import load_model
 from grenimja.model.network import GReNIMJA
 from grenimja.predict import (
@@ -623,6 +624,8 @@ def robustness_results(
     return pd.read_csv(per_tf), pd.read_csv(bins)
 
 
+# protocol_metrics' column of the per-TF mean that the issue's targets read
+MIN_POSITIVES_COLUMN = f"per-TF AUROC, TFs with >= {MIN_POSITIVES} positives"
 PRIOR_ROW = "gene-degree prior (ignores the TF)"
 
 
@@ -634,7 +637,7 @@ def protocol_metrics(split: str, results_dir: str | Path = RESULTS_DIR) -> pd.Da
     ``results/v1/benchmark_<split>*.json`` holds them (the same test pairs), the gene-degree prior and the
     best other baseline by mean per-TF AUROC (subset rows such as "on the same TFs" left out). Columns:
     negatives, model, pairs, TFs, pooled AUROC / AUPR, mean per-TF AUROC over every TF with both classes
-    and over those with at least 5 positives (NaN in outputs written before that column). Empty when no
+    and over those with at least ``MIN_POSITIVES`` positives (NaN in outputs written before that column). Empty when no
     evaluation was written.
     """
     import json
@@ -654,9 +657,7 @@ def protocol_metrics(split: str, results_dir: str | Path = RESULTS_DIR) -> pd.Da
                 "AUROC": m["pooled"]["auroc"],
                 "AUPR": m["pooled"]["aupr"],
                 "per-TF AUROC": m["per_tf_mean"]["auroc"],
-                "per-TF AUROC, TFs with >= 5 positives": m.get("per_tf_mean_min_positives", {}).get(
-                    "auroc", float("nan")
-                ),
+                MIN_POSITIVES_COLUMN: m.get("per_tf_mean_min_positives", {}).get("auroc", float("nan")),
             }
         )
         bench = Path(results_dir) / "v1" / f"benchmark_{split}{suffix}.json"
@@ -685,9 +686,7 @@ def protocol_metrics(split: str, results_dir: str | Path = RESULTS_DIR) -> pd.Da
                     "AUROC": r["auroc"],
                     "AUPR": r["aupr"],
                     "per-TF AUROC": r["per_tf_auroc"],
-                    "per-TF AUROC, TFs with >= 5 positives": r.get(
-                        "per_tf_auroc_min_positives", float("nan")
-                    ),
+                    MIN_POSITIVES_COLUMN: r.get("per_tf_auroc_min_positives", float("nan")),
                 }
             )
     return pd.DataFrame(rows)
@@ -711,13 +710,14 @@ def protocol_summary(pm: pd.DataFrame) -> str:
     dm = pm[pm["negatives"] == "degree-matched"].set_index("model")
     best = [m for m in dm.index if m.startswith("best other baseline: ")]
     if ours in dm.index and best:
-        col = "per-TF AUROC, TFs with >= 5 positives"
+        col = MIN_POSITIVES_COLUMN
         five = col in dm.columns and pd.notna(dm.loc[ours, col]) and pd.notna(dm.loc[best[0], col])
         col = col if five else "per-TF AUROC"
         o, b = dm.loc[ours, col], dm.loc[best[0], col]
         out.append(
             f"With degree-matched negatives (popularity is no help) the model ranks a TF's targets at a mean "
-            f"per-TF AUROC of {o:.3f}{' over TFs with at least 5 positives' if five else ''}, against {b:.3f} "
+            f"per-TF AUROC of {o:.3f}{f' over TFs with at least {MIN_POSITIVES} positives' if five else ''}, "
+            f"against {b:.3f} "
             f"for the best other baseline ({best[0].removeprefix('best other baseline: ')})."
         )
     return " ".join(out)

@@ -5,7 +5,7 @@ import json
 import streamlit as st
 
 import ui
-from grenimja.explorer import protocol_metrics, protocol_summary
+from grenimja.explorer import MIN_POSITIVES_COLUMN, protocol_metrics, protocol_summary
 
 st.title("GReNIMJA explorer")
 st.markdown(
@@ -41,7 +41,7 @@ if not pm.empty:
         hide_index=True,
         column_config={
             c: st.column_config.NumberColumn(format="%.3f")
-            for c in ("AUROC", "AUPR", "per-TF AUROC", "per-TF AUROC, TFs with >= 5 positives")
+            for c in ("AUROC", "AUPR", "per-TF AUROC", MIN_POSITIVES_COLUMN)
         },
     )
     if summary := protocol_summary(pm):

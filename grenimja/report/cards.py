@@ -15,6 +15,7 @@ from pathlib import Path
 
 import torch
 
+from grenimja.metrics import MIN_POSITIVES
 from grenimja.report.paper import PAPER_TABLE1, PAPER_TABLE5
 
 
@@ -78,7 +79,7 @@ def _target_verdict(path: Path, goal: float = 0.65, scope: str = "") -> list[str
     """The issue's test target on degree-matched per-TF AUROC, read off a benchmark JSON: the mean over TFs
     with at least ``MIN_POSITIVES`` test positives, as the issue defines it (a table written before that
     column existed is read on its mean over every TF with both classes, and says so)."""
-    from grenimja.metrics import MIN_POSITIVES, target_per_tf_key
+    from grenimja.metrics import target_per_tf_key
 
     if not path.is_file():
         return []
@@ -173,7 +174,8 @@ def _why_not_bundled(res: Path) -> str:
         # the two records average different validation TFs: their criteria are not comparable
         text += (
             "; its validation record averages per-TF AUROC over every validation TF with both classes and "
-            "the bundled file's over those with at least 5 positives, so their criteria are not compared here"
+            f"the bundled file's over those with at least {MIN_POSITIVES} positives, so their criteria are not "
+            "compared here"
         )
     elif len(crit) == 2:
         a, b = crit["gpu300_unknown"], crit["unknown60"]
@@ -281,7 +283,7 @@ def _transfer_section(res: Path) -> list[str]:
         "average gene, floored at 0.01), monotone per TF, so each TF's ranking is the share's, while TFs whose "
         "homologs have few targets are put on the scale of those whose homologs have many. Kind, smoothing, "
         "lift, centre, power and weight are chosen together on the validation part (grid in `results/validation/transfer_*.csv`; criterion: degree-matched per-TF AUROC + "
-        "paper pooled AUROC; per-TF means over the TFs with at least 5 positives in files written since "
+        f"paper pooled AUROC; per-TF means over the TFs with at least {MIN_POSITIVES} positives in files written since "
         "2026-11-27, marked *, over every TF with both classes before). Then the promoter k-mer part (`grenimja/model/kmers.py`; files written since "
         "2026-11-26): each training TF's signature over canonical 6-mers of its training targets' promoters "
         "as the network reads them, the gene's popularity taken out within 50 degree strata, scaled to unit "
@@ -383,13 +385,11 @@ def _extra_terms_section(res: Path) -> list[str]:
             "section) entered that model file: their bundled score is the term without it."
         )
     if "per_tf_min_positives" in df:
-        from grenimja.metrics import MIN_POSITIVES
-
         five = sorted(set(df.loc[df["per_tf_min_positives"].fillna(1) >= MIN_POSITIVES, "split"]))
         if five:
             out[-1] += (
-                f" Per-TF means of the {', '.join(five)} rows average the validation TFs with at least 5 "
-                "positives, as that model's choice did; the others every TF with both classes."
+                f" Per-TF means of the {', '.join(five)} rows average the validation TFs with at least "
+                f"{MIN_POSITIVES} positives, as that model's choice did; the others every TF with both classes."
             )
     out += [
         "",
@@ -622,7 +622,7 @@ def model_card(models: Path, datasets: Path, res: Path) -> str:
         "## Test metrics",
         "",
         "| model / split | pairs / TFs | Acc | AUROC | AUPR | F1 | MCC | per-TF Acc | per-TF AUROC | per-TF AUPR "
-        "| per-TF AUROC, TFs with >= 5 positives (TFs) |",
+        f"| per-TF AUROC, TFs with >= {MIN_POSITIVES} positives (TFs) |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name in ("known", "unknown", "homology"):
@@ -639,7 +639,7 @@ def model_card(models: Path, datasets: Path, res: Path) -> str:
         "The bundled models carry the transfer term (section below), and these rows include it; the homology "
         "rows are the bundled `homology.pt`, a network trained on the homology split's training TFs with its own "
         "term. Per-TF columns average over every test TF with both classes, as the paper's Table 2; the last "
-        "column only over TFs with at least 5 test positives, the mean the issue's targets are read on (a TF "
+        f"column only over TFs with at least {MIN_POSITIVES} test positives, the mean the issue's targets are read on (a TF "
         "with one or two positives scores 0, 0.5 or 1 by chance). "
         "Baselines on the same splits and both protocols: `results/README.md`. Degree-matched negatives: per "
         "test positive, a gene of the same TF with the nearest number of training regulators, linked to the TF in "
@@ -846,7 +846,8 @@ def results_readme(res: Path) -> str:
                 typed = res / "v1" / f"benchmark_{split}{suffix}_by_positive_type.md"
                 if typed.is_file():
                     bundled += [
-                        f"By positive type ({proto} negatives, per-TF AUROC over TFs with >= 5 positives of the "
+                        f"By positive type ({proto} negatives, per-TF AUROC over TFs with >= {MIN_POSITIVES} "
+                        "positives of the "
                         "type):",
                         "",
                         typed.read_text(),

@@ -95,13 +95,17 @@ def _degree_matched_clause(res: Path, split: str) -> str:
     ours = next((r for r in rows if r["model"] == OURS), None)
     if ours is None:
         return ""
-    from grenimja.metrics import target_per_tf_key
+    from grenimja.metrics import MIN_POSITIVES, target_per_tf_key
 
     key = target_per_tf_key(ours)  # the mean (TFs with >= 5 test positives) where the table has it
     best = _best_baseline(rows, key)
     if best is None:
         return ""
-    over = f" over the {ours['tfs_min_positives']} TFs with >= 5 positives" if key != "per_tf_auroc" else ""
+    over = (
+        f" over the {ours['tfs_min_positives']} TFs with >= {MIN_POSITIVES} positives"
+        if key != "per_tf_auroc"
+        else ""
+    )
     return (
         f"; degree-matched negatives: per-TF AUROC{over} {ours[key]:.3f} "
         f"(best baseline {best['model']} {best[key]:.3f})"
