@@ -41,7 +41,7 @@ OUT = ROOT / "results" / "validation" / "extra_terms.csv"
 PROTOCOLS = ("paper", "degree-matched")
 BIASES = (0.125, 0.25, 0.5, 1.0, 2.0, 4.0)
 FLOORS = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
-PWM_WEIGHTS = (0.05, 0.1, 0.2, 0.4, 0.8)
+PWM_WEIGHTS = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2)
 
 
 def _metrics(frames: dict[str, pd.DataFrame], scores: dict[str, np.ndarray], base: pd.Series | None = None):
@@ -167,6 +167,8 @@ def main(splits: list[str]) -> None:
     if OUT.is_file() and splits:  # rerunning some splits keeps the others' measured rows
         old = pd.read_csv(OUT)
         df = pd.concat([old[~old["split"].isin(splits)], df], ignore_index=True)
+    order = {s: i for i, s in enumerate(["unknown", "homology", "known"])}
+    df = df.sort_values("split", key=lambda c: c.map(order), kind="stable", ignore_index=True)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     df.round(4).to_csv(OUT, index=False)
     print(df.round(4).to_string())
