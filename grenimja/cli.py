@@ -169,7 +169,7 @@ def cmd_transfer(a) -> int:
 
         frame, _ = read_tf_proteins("dbd", load_mapper(a.data_dir), a.data_dir)
         dbd = dict(zip(frame["tf"], frame["protein"], strict=True))
-    res = add_transfer(a.model, a.embeddings, a.dataset, a.split, a.out, a.grid_out, dbd=dbd)
+    res = add_transfer(a.model, a.embeddings, a.dataset, a.split, a.out, a.grid_out, dbd=dbd, motifs=a.motifs)
     print(json.dumps(res, indent=1))
     return 0
 
@@ -639,6 +639,12 @@ def build_parser() -> argparse.ArgumentParser:
         default="both",
         help="align queries to the training TFs' full length only, or let alignment to their DNA-binding "
         "domains (proteins/Homo_DBD_1120.fa in the data directory) compete on validation (default)",
+    )
+    tr.add_argument(
+        "--motifs",
+        action="store_true",
+        help="also the motif-transfer part: PWM hits on each gene's 300 bp window of the query's most "
+        "identical other TF with a JASPAR matrix, its weight (0 included) chosen on validation",
     )
     _add_data_dir(tr)
     tr.set_defaults(func=cmd_transfer)

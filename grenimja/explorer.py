@@ -228,6 +228,11 @@ TARGETS_HELP = (
     "targets (ridge regression over TFs, EASE); for any other protein, from its most identical training TFs. "
     "It is what makes the ranking depend on the TF."
 )
+MOTIFS_HELP = (
+    "Catalogue genes also get the term's motif-transfer part: how strongly the gene's 300 bp promoter window "
+    "matches the JASPAR motif of the TF most identical to this protein (never its own), as -log10 p among "
+    "random promoters. An uploaded promoter that is not a catalogue gene does not get this part."
+)
 KMERS_HELP = (
     "Every promoter, a catalogue gene's or an uploaded one, also gets the term's promoter k-mer part: how much "
     "its 6-mer make-up resembles that of the promoters of this TF's training targets (for a protein the model "
@@ -301,6 +306,8 @@ def model_notes(bundle: Bundle) -> list[str]:
         notes.append(LIFT_HELP)
     if term is not None:
         notes.append(KMERS_HELP if term.kmers is not None and term.kmer_weight else NETWORK_ALONE_HELP)
+    if term is not None and term.motifs is not None and term.motif_weight:
+        notes.append(MOTIFS_HELP)
     cal = calibration_note(bundle)
     return notes + ([cal] if cal else [])
 

@@ -55,6 +55,7 @@ import torch
 
 from grenimja.errors import ModelFileError
 from grenimja.model.kmers import PromoterKmers
+from grenimja.model.motifs import MOTIF_FACTORS, MotifTransferPart
 
 # a gene none of a query's homologs regulates would get ln 0; it gets ln 0.01, below every regulated gene
 LIFT_FLOOR = 0.01
@@ -92,6 +93,8 @@ class HomologyTransfer:
     lift: bool = False
     kmers: PromoterKmers | None = field(default=None, repr=False)
     kmer_weight: float = 0.0
+    motifs: MotifTransferPart | None = field(default=None, repr=False)
+    motif_weight: float = 0.0
     _ident_cache: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -296,8 +299,10 @@ class HomologyTransfer:
         """What the term adds to the logits of pairs k = (proteins[tf_idx[k]], genes[gene_idx[k]] with
         promoter promoters[gene_idx[k]]), (n_pairs,) float64: ``weight`` x :meth:`pair_interaction`, plus
         ``kmer_weight`` x :meth:`pair_sequence_interaction` where the term carries k-mer signatures and
-        ``promoters`` are given. A part whose weight is 0 is not computed, nor the gene-keyed part where
-        no gene is named (it would be 0)."""
+        ``promoters`` are given, plus ``motif_weight`` x the motif-transfer part
+        (:class:`grenimja.model.motifs.MotifTransferPart`, catalogue genes' 300 bp windows) where it carries
+        one. A part whose weight is 0 is not computed, nor a gene-keyed part where no gene is named (it
+        would be 0)."""
         z = np.zeros(len(tf_idx), dtype=np.float64)
         if len(tf_idx) == 0:
             return z
@@ -305,6 +310,8 @@ class HomologyTransfer:
             z += self.weight * self.pair_interaction(proteins, genes, tf_idx, gene_idx)
         if promoters is not None and self.kmers is not None and self.kmer_weight != 0:
             z += self.kmer_weight * self.pair_sequence_interaction(proteins, promoters, tf_idx, gene_idx)
+        if self.motifs is not None and self.motif_weight != 0 and not all(g is None for g in genes):
+            z += self.motif_weight * _per_pair(self.motifs.scores, proteins, genes, tf_idx, gene_idx)
         return z
 
     def gene_degree(self, genes: Sequence[str | None]) -> np.ndarray:
@@ -317,11 +324,14 @@ class HomologyTransfer:
         self, proteins: Sequence[str], genes: Sequence[str | None], promoters: Sequence[str] | None = None
     ) -> np.ndarray:
         """``weight`` x :meth:`interaction`, plus ``kmer_weight`` x :meth:`sequence_interaction` of
-        ``promoters`` (the genes' promoter sequences, in their order) when given: what the term adds to the
-        network's logits, (len(proteins), len(genes))."""
+        ``promoters`` (the genes' promoter sequences, in their order) when given, plus ``motif_weight`` x
+        the motif-transfer part where the term carries one: what the term adds to the network's logits,
+        (len(proteins), len(genes))."""
         z = self.weight * self.interaction(proteins, genes)
         if promoters is not None and self.kmers is not None and self.kmer_weight:
             z = z + self.kmer_weight * self.sequence_interaction(proteins, promoters)
+        if self.motifs is not None and self.motif_weight:
+            z = z + self.motif_weight * self.motifs.scores(proteins, genes)
         return z
 
     def to_payload(self) -> dict:
@@ -342,6 +352,8 @@ class HomologyTransfer:
             "lift": bool(self.lift),
             "kmer_weight": float(self.kmer_weight),
             **({} if self.kmers is None else {"kmers": self.kmers.to_payload()}),
+            "motif_weight": float(self.motif_weight),
+            **({} if self.motifs is None else {"motifs": self.motifs.to_payload()}),
         }
 
     @classmethod
@@ -371,6 +383,9 @@ class HomologyTransfer:
             )
         if "kmers" in d:
             t.kmers = PromoterKmers.from_payload(d["kmers"], len(t.tfs), source)
+        t.motif_weight = float(d.get("motif_weight", 0.0))  # files before it: no motif-transfer part
+        if "motifs" in d:
+            t.motifs = MotifTransferPart.from_payload(d["motifs"], source)
         return t
 
 
@@ -523,6 +538,41 @@ def choose_kmer_weight(
     return float(best_row(grid)["kmer_weight"]), grid
 
 
+def choose_motif_weight(
+    base: dict[str, pd.DataFrame],
+    term: HomologyTransfer,
+    proteins: Sequence[str],
+    genes: Sequence[str],
+    promoters: Sequence[str],
+    factors: Sequence[float] = MOTIF_FACTORS,
+) -> tuple[float, pd.DataFrame]:
+    """Weight of ``term``'s motif-transfer part (``term.motifs`` set, the rest of the term chosen, k-mer part
+    included) as ``factor x term.weight``, on the validation pairs of ``base`` by the criterion of
+    :func:`choose_transfer`; returns the weight and the grid. Ties go to the smaller factor."""
+    from grenimja.metrics import auroc_summary, selection_min_positives
+
+    dm = base["degree-matched"]
+    k_min = selection_min_positives(dm["tf"].to_numpy(), dm["label"].to_numpy())
+    scale = term.weight if term.weight else 1.0
+    with_term, motif = {}, {}
+    for name, f in base.items():
+        t, g = f["tf_i"].to_numpy(), f["gene_i"].to_numpy()
+        with_term[name] = f["logit"].to_numpy() + term.pair_logits(proteins, genes, promoters, t, g)
+        motif[name] = _per_pair(term.motifs.scores, proteins, genes, t, g)
+    rows = []
+    for c in factors:
+        row = {"motif_factor": c, "motif_weight": c * scale}
+        for name, f in base.items():
+            key = "dm" if name == "degree-matched" else name
+            row[f"{key}_auroc"], row[f"{key}_per_tf_auroc"] = auroc_summary(
+                f["tf"].to_numpy(), f["label"].to_numpy(), with_term[name] + c * scale * motif[name], k_min
+            )
+        row["criterion"] = row["dm_per_tf_auroc"] + row["paper_auroc"]
+        rows.append(row)
+    grid = pd.DataFrame(rows)
+    return float(best_row(grid)["motif_weight"]), grid
+
+
 def add_transfer(
     model_path: str,
     emb_path: str,
@@ -532,13 +582,16 @@ def add_transfer(
     grid_out: str | None = None,
     dbd: dict[str, str] | None = None,
     kmers: bool = True,
+    motifs: bool = False,
 ) -> dict:
     """Fit the term on ``split``'s training part, choose it on the validation part, write the model to ``out``.
 
     ``dbd`` (DNA-binding domain by TF symbol, :func:`grenimja.data.sequences.read_tf_proteins`): given,
     alignment to the training TFs' DBDs competes with alignment to their full length. ``kmers``: also fit
     the promoter k-mer term (:mod:`grenimja.model.kmers`, on the promoters as the network reads them) and
-    choose its weight, 0 included, after the rest of the term (:func:`choose_kmer_weight`).
+    choose its weight, 0 included, after the rest of the term (:func:`choose_kmer_weight`). ``motifs``: then
+    the motif-transfer part (:mod:`grenimja.model.motifs`; JASPAR via pyjaspar and the data directory's
+    proteins) and its weight, 0 included (:func:`choose_motif_weight`).
 
     The model file at ``out`` is the one at ``model_path`` with ``payload["transfer"]`` and
     ``meta["transfer"]`` (power, weight, the validation metrics of the network alone and with the term).
@@ -595,6 +648,22 @@ def add_transfer(
             "valid_without": {c: round(float(chosen[c]), 4) for c in ("paper_auroc", "dm_per_tf_auroc")},
         }
         chosen = kbest
+    motif_record = None
+    if motifs:
+        term.motifs = MotifTransferPart.fit()
+        without = chosen
+        term.motif_weight, mgrid = choose_motif_weight(base, term, proteins, genes, promoters)
+        if grid_out:
+            mgrid.round(4).to_csv(Path(grid_out).with_name(Path(grid_out).stem + "_motifs.csv"), index=False)
+        if term.motif_weight == 0:
+            term.motifs = None  # not chosen: the file does not carry it
+        chosen = best_row(mgrid)
+        motif_record = {
+            "length": MotifTransferPart.__dataclass_fields__["length"].default,
+            "donors": 0 if term.motifs is None else len(term.motifs.donor_tfs),
+            "weight": term.motif_weight,
+            "valid_without": {c: round(float(without[c]), 4) for c in ("paper_auroc", "dm_per_tf_auroc")},
+        }
     metric_cols = ["paper_auroc", "paper_per_tf_auroc", "dm_auroc", "dm_per_tf_auroc"]
     meta = dict(payload.get("meta", {}))
     meta["transfer"] = {
@@ -618,6 +687,7 @@ def add_transfer(
         "valid_network_alone": {c: round(float(alone[c]), 4) for c in metric_cols},
         "valid_with_term": {c: round(float(chosen[c]), 4) for c in metric_cols},
         "kmers": kmer_record,
+        **({} if motif_record is None else {"motifs": motif_record}),
     }
     model.transfer = term
     model.calibration, meta["calibration"] = _calibrate(base["paper"], term, proteins, genes, promoters)

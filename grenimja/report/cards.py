@@ -325,6 +325,25 @@ def _transfer_section(res: Path) -> list[str]:
                 f"{w['paper_auroc']:.4f}, degree-matched per-TF AUROC {b['dm_per_tf_auroc']:.4f} -> "
                 f"{w['dm_per_tf_auroc']:.4f}."
             )
+    mots = [(label, t) for label, t in rows if t.get("motifs")]
+    if mots:
+        out += [
+            "",
+            "The motif-transfer part (`grenimja/model/motifs.py`; files written since 2026-11-27): `-log10 p` "
+            "of the best hit, on the gene's 300 bp window (-249..+50, the catalogue's), of the JASPAR matrices of "
+            "the query's most identical other TF that has one; p among 1,000 random background promoters. "
+            "Its weight (0, or 0.2 to 3.2 x the term's) is chosen last by the same criterion (grid in "
+            "`results/validation/transfer_*_motifs.csv`); on validation, the rest of the term as chosen -> "
+            "with it:",
+            "",
+        ]
+        for label, t in mots:
+            b, w = t["motifs"]["valid_without"], t["valid_with_term"]
+            out.append(
+                f"- {label}: weight {t['motifs']['weight']:g} ({t['motifs']['donors']} donor TFs); paper AUROC "
+                f"{b['paper_auroc']:.4f} -> {w['paper_auroc']:.4f}, degree-matched per-TF AUROC "
+                f"{b['dm_per_tf_auroc']:.4f} -> {w['dm_per_tf_auroc']:.4f}."
+            )
     cals = [(label, t["calibration"]) for label, t in rows if "calibration" in t]
     if cals:
         out += [
