@@ -41,6 +41,7 @@ class MotifTransferPart:
     _windows: dict | None = field(default=None, repr=False)
     _donor_cache: dict = field(default_factory=dict, repr=False)
     _score_cache: dict = field(default_factory=dict, repr=False)
+    _encoded: tuple | None = field(default=None, repr=False)
 
     @classmethod
     def fit(cls, n_background: int = 1000, seed: int = 0, data_dir=None) -> MotifTransferPart:
@@ -86,13 +87,16 @@ class MotifTransferPart:
         if donor not in self._score_cache:
             from grenimja.baselines.pwmscan import BACKGROUND, max_scores, onehot
 
-            win = self.windows()
-            genes = list(win)
-            x = onehot([win[g] for g in genes], self.length)
-            rng = np.random.default_rng(self.seed)
-            bg = np.eye(4, dtype=np.float32)[
-                rng.choice(4, size=(self.n_background, self.length), p=BACKGROUND)
-            ]
+            if self._encoded is None:  # one-hot windows and background once, not once per donor
+                win = self.windows()
+                rng = np.random.default_rng(self.seed)
+                bgi = rng.choice(4, size=(self.n_background, self.length), p=BACKGROUND)
+                self._encoded = (
+                    list(win),
+                    onehot(list(win.values()), self.length),
+                    np.eye(4, dtype=np.float32)[bgi],
+                )
+            genes, x, bg = self._encoded
             pwms = self.matrices[donor]
             b = np.sort(np.max([max_scores(bg, w) for w in pwms], axis=0))
             s = np.max([max_scores(x, w) for w in pwms], axis=0)
