@@ -499,6 +499,35 @@ KMER_WEIGHTS = (0.0, 0.025, 0.05, 0.1, 0.2, 0.4, 0.8)  # x the transfer term's w
 KMER_K = 6
 
 
+def _part_weight(
+    base: dict[str, pd.DataFrame],
+    with_term: dict[str, np.ndarray],
+    part: dict[str, np.ndarray],
+    scale: float,
+    factors: Sequence[float],
+    prefix: str,
+) -> tuple[float, pd.DataFrame]:
+    """Weight ``factor x scale`` of a part added to the chosen score ``with_term`` (both per protocol of
+    ``base``), by :func:`choose_transfer`'s criterion on the validation pairs; the grid's columns are
+    ``{prefix}_factor`` / ``{prefix}_weight`` and the metrics. Ties go to the smaller factor."""
+    from grenimja.metrics import auroc_summary, selection_min_positives
+
+    dm = base["degree-matched"]
+    k_min = selection_min_positives(dm["tf"].to_numpy(), dm["label"].to_numpy())
+    rows = []
+    for c in factors:
+        row = {f"{prefix}_factor": c, f"{prefix}_weight": c * scale}
+        for name, f in base.items():
+            key = "dm" if name == "degree-matched" else name
+            row[f"{key}_auroc"], row[f"{key}_per_tf_auroc"] = auroc_summary(
+                f["tf"].to_numpy(), f["label"].to_numpy(), with_term[name] + c * scale * part[name], k_min
+            )
+        row["criterion"] = row["dm_per_tf_auroc"] + row["paper_auroc"]
+        rows.append(row)
+    grid = pd.DataFrame(rows)
+    return float(best_row(grid)[f"{prefix}_weight"]), grid
+
+
 def choose_kmer_weight(
     base: dict[str, pd.DataFrame],
     term: HomologyTransfer,
@@ -511,31 +540,12 @@ def choose_kmer_weight(
     ``factor x term.weight`` (a weight of its own where the term's is 0), on the validation pairs of
     ``base`` (as in :func:`choose_transfer`) by the same criterion; returns the weight and the grid.
     Ties go to the smaller factor, so a term that does not help is left at 0."""
-    from grenimja.metrics import auroc_summary, selection_min_positives
-
-    dm = base["degree-matched"]
-    k_min = selection_min_positives(dm["tf"].to_numpy(), dm["label"].to_numpy())
-    rows = []
-    scale = term.weight if term.weight else 1.0
     with_term, kmers = {}, {}
     for name, f in base.items():
         t, g = f["tf_i"].to_numpy(), f["gene_i"].to_numpy()
         with_term[name] = f["logit"].to_numpy() + term.weight * term.pair_interaction(proteins, genes, t, g)
         kmers[name] = term.pair_sequence_interaction(proteins, promoters, t, g)
-    for c in factors:
-        row = {"kmer_factor": c, "kmer_weight": c * scale}
-        for name, f in base.items():
-            key = "dm" if name == "degree-matched" else name
-            row[f"{key}_auroc"], row[f"{key}_per_tf_auroc"] = auroc_summary(
-                f["tf"].to_numpy(),
-                f["label"].to_numpy(),
-                with_term[name] + c * scale * kmers[name],
-                k_min,
-            )
-        row["criterion"] = row["dm_per_tf_auroc"] + row["paper_auroc"]
-        rows.append(row)
-    grid = pd.DataFrame(rows)
-    return float(best_row(grid)["kmer_weight"]), grid
+    return _part_weight(base, with_term, kmers, term.weight or 1.0, factors, "kmer")
 
 
 def choose_motif_weight(
@@ -549,28 +559,12 @@ def choose_motif_weight(
     """Weight of ``term``'s motif-transfer part (``term.motifs`` set, the rest of the term chosen, k-mer part
     included) as ``factor x term.weight``, on the validation pairs of ``base`` by the criterion of
     :func:`choose_transfer`; returns the weight and the grid. Ties go to the smaller factor."""
-    from grenimja.metrics import auroc_summary, selection_min_positives
-
-    dm = base["degree-matched"]
-    k_min = selection_min_positives(dm["tf"].to_numpy(), dm["label"].to_numpy())
-    scale = term.weight if term.weight else 1.0
     with_term, motif = {}, {}
     for name, f in base.items():
         t, g = f["tf_i"].to_numpy(), f["gene_i"].to_numpy()
         with_term[name] = f["logit"].to_numpy() + term.pair_logits(proteins, genes, promoters, t, g)
         motif[name] = _per_pair(term.motifs.scores, proteins, genes, t, g)
-    rows = []
-    for c in factors:
-        row = {"motif_factor": c, "motif_weight": c * scale}
-        for name, f in base.items():
-            key = "dm" if name == "degree-matched" else name
-            row[f"{key}_auroc"], row[f"{key}_per_tf_auroc"] = auroc_summary(
-                f["tf"].to_numpy(), f["label"].to_numpy(), with_term[name] + c * scale * motif[name], k_min
-            )
-        row["criterion"] = row["dm_per_tf_auroc"] + row["paper_auroc"]
-        rows.append(row)
-    grid = pd.DataFrame(rows)
-    return float(best_row(grid)["motif_weight"]), grid
+    return _part_weight(base, with_term, motif, term.weight or 1.0, factors, "motif")
 
 
 def add_transfer(
