@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from grenimja.baselines.features import FeatureBaseline, tfidf_embedding
-from grenimja.baselines.pwmscan import BACKGROUND, PWMScan, max_scores, onehot, pfm_to_pwm
+from grenimja.baselines.pwmscan import BACKGROUND, PWMScan, Windows, max_scores, pfm_to_pwm
 from grenimja.baselines.simple import GeneDegreePrior, NearestHomolog
 from grenimja.benchmark import run_benchmark, to_markdown
 from grenimja.dataset import load_dataset
@@ -86,9 +86,34 @@ def test_pwm_formula_and_planted_site_scores_highest():
     seqs = ["".join(rng.choice(list("AT"), 30)) for _ in range(5)]
     seqs[2] = seqs[2][:10] + "ACG" + seqs[2][13:]
     seqs[4] = seqs[4][:20] + "CGT" + seqs[4][23:]  # reverse complement of ACG
-    s = max_scores(onehot(seqs, 30), pwm)
+    s = max_scores(Windows.from_seqs(seqs, 30), pwm)
     assert np.isclose(s[2], pwm.max(axis=1).sum()) and np.isclose(s[4], s[2])
     assert (s[[0, 1, 3]] < s[2]).all()
+
+
+def test_max_scores_equal_a_brute_force_scan_and_tie_equal_windows_exactly():
+    rng = np.random.default_rng(3)
+    seqs = ["".join(rng.choice(list("ACGT"), 40)) for _ in range(50)]
+    pwm = pfm_to_pwm(rng.integers(0, 20, size=(7, 4)).astype(float))
+    codes = Windows.from_seqs(seqs, 40).codes[0]
+    brute = []
+    for c in codes:
+        best = -np.inf
+        for w in (pwm, pwm[::-1, ::-1]):
+            for s in range(40 - 7 + 1):
+                best = max(best, sum(w[j, c[s + j]] for j in range(7)))
+        brute.append(best)
+    assert np.allclose(max_scores(Windows.from_seqs(seqs, 40), pwm), brute, atol=1e-8)
+    # a column with equal A and T weights: ATG and TTG score the same and must tie bit for bit,
+    # else an empirical p-value would count the background window on one side of the tie or the other
+    tie = pfm_to_pwm(np.array([[5.0, 0, 0, 5.0], [0, 0, 0, 10], [0, 0, 10, 0]]) / 3.7)
+    s = max_scores(Windows.from_seqs(["CCCCATGCCCC", "CCCCTTGCCCC"], 11), tie)
+    assert s[0] == s[1]
+
+
+def test_windows_name_a_base_that_is_not_acgt():
+    with pytest.raises(ValueError, match=r"sequence 1, position 3: 'N'"):
+        Windows.from_seqs(["ACGT", "ACNT"], 4)
 
 
 def test_tfidf_embedding_weights_rare_kmers_more():

@@ -10,6 +10,9 @@ counted, as in the paper.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -35,15 +38,98 @@ def onehot(seqs: list[str], length: int) -> np.ndarray:
     return out
 
 
-def max_scores(x: np.ndarray, pwm: np.ndarray) -> np.ndarray:
-    """Best window score on either strand, (n,) for one-hot x (n, L, 4) and pwm (m, 4)."""
-    m = len(pwm)
-    rc = pwm[::-1, ::-1]
+SCORE_DECIMALS = 9  # window scores are rounded to this many decimals (see max_scores)
+_CODE = np.full(256, 255, dtype=np.uint8)
+_CODE[np.frombuffer(b"ACGT", dtype=np.uint8)] = np.arange(4, dtype=np.uint8)
+
+
+@dataclass(frozen=True)
+class Windows:
+    """Equal-length A/C/G/T sequences as 1-, 2- and 3-mer codes, for :func:`max_scores`.
+
+    ``codes[k - 1]`` is (n, length - k + 1) uint8: the k-mer starting at each position, base 4 (A=0, C=1,
+    G=2, T=3). A matrix then scores a window with one table look-up per three columns instead of a
+    multiply per column and base.
+    """
+
+    codes: tuple[np.ndarray, ...]
+
+    @classmethod
+    def from_seqs(cls, seqs: Sequence[str], length: int) -> Windows:
+        """The first ``length`` bases of each sequence; a base other than A/C/G/T is named and refused."""
+        if not seqs:
+            return cls.from_codes(np.zeros((0, length), dtype=np.uint8))
+        raw = np.frombuffer("".join(s[:length].upper() for s in seqs).encode("ascii"), dtype=np.uint8)
+        if len(raw) != len(seqs) * length:
+            short = next(i for i, s in enumerate(seqs) if len(s) < length)
+            raise ValueError(f"sequence {short} has {len(seqs[short])} bases, fewer than {length}")
+        c = _CODE[raw].reshape(len(seqs), length)
+        if (c == 255).any():
+            r, pos = map(int, np.argwhere(c == 255)[0])
+            raise ValueError(f"sequence {r}, position {pos + 1}: {seqs[r][pos]!r} is not A, C, G or T")
+        return cls.from_codes(c)
+
+    @classmethod
+    def from_codes(cls, c: np.ndarray) -> Windows:
+        """(n, length) base codes 0..3 -> windows."""
+        c = np.asarray(c, dtype=np.uint8)
+        codes = [c]
+        for k in (2, 3):
+            codes.append((codes[-1][:, :-1] * 4 + c[:, k - 1 :]).astype(np.uint8))
+        return cls(tuple(codes))
+
+    def __len__(self) -> int:
+        return len(self.codes[0])
+
+    @property
+    def length(self) -> int:
+        return self.codes[0].shape[1]
+
+    def __getitem__(self, rows) -> Windows:
+        return Windows(tuple(c[rows] for c in self.codes))
+
+
+def _kmer_table(cols: np.ndarray) -> np.ndarray:
+    """(4 ** k,) summed weights of every k-mer for k columns (k, 4) of a matrix, base-4 order."""
+    grid = np.indices((4,) * len(cols)).reshape(len(cols), -1)
+    return np.sum([cols[t][grid[t]] for t in range(len(cols))], axis=0)
+
+
+def max_scores(x: Windows, pwm: np.ndarray) -> np.ndarray:
+    """Best window log-odds score on either strand, (n,) for windows ``x`` and a matrix ``pwm`` (m, 4).
+
+    Scores are rounded to :data:`SCORE_DECIMALS` decimals. Windows of equal score (the same k-mer, or
+    k-mers over columns with equal weights) then tie exactly whatever the order of the sum; empirical
+    p-values compare a window with background windows, so an unrounded float sum would break those ties
+    differently with the summation order (and with the CPU's vector width).
+    """
+    m, L = len(pwm), x.length
+    n_win = L - m + 1
+    if n_win < 1:
+        raise ValueError(f"matrix of {m} columns is longer than the {L} bp sequences")
     best = np.full(len(x), -np.inf)
-    for w in (pwm, rc):
-        for s in range(x.shape[1] - m + 1):
-            best = np.maximum(best, np.einsum("nlk,lk->n", x[:, s : s + m], w))
-    return best
+    for w in (np.asarray(pwm, dtype=np.float64), np.asarray(pwm, dtype=np.float64)[::-1, ::-1]):
+        acc = np.zeros((len(x), n_win))
+        for j in range(0, m, 3):
+            k = min(3, m - j)
+            acc += _kmer_table(w[j : j + k])[x.codes[k - 1][:, j : j + n_win]]
+        best = np.maximum(best, acc.max(axis=1))
+    return np.round(best, SCORE_DECIMALS)
+
+
+def background_windows(n: int, length: int, seed: int = 0) -> Windows:
+    """``n`` random sequences of genome background composition (:data:`BACKGROUND`), seeded."""
+    rng = np.random.default_rng(seed)
+    return Windows.from_codes(rng.choice(4, size=(n, length), p=BACKGROUND))
+
+
+def empirical_neglogp(scores: np.ndarray, background: np.ndarray) -> np.ndarray:
+    """-log10 of the empirical upper-tail p-value, (n,): ``(#background >= score + 1) / (n_bg + 1)``.
+
+    ``background`` is sorted ascending (best score of each background sequence).
+    """
+    ge = len(background) - np.searchsorted(background, scores, side="left")
+    return -np.log10((ge + 1) / (len(background) + 1))
 
 
 def jaspar_pwms(mapper=None) -> dict[str, list[np.ndarray]]:
@@ -82,10 +168,8 @@ class PWMScan:
 
         self.pwms = jaspar_pwms(load_mapper())
         length = int(ds.genes["promoter"].str.len().min())
-        self.x = onehot(ds.genes["promoter"].tolist(), length)
-        rng = np.random.default_rng(self.seed)
-        bgi = rng.choice(4, size=(self.n_background, length), p=BACKGROUND)
-        self.bg = np.eye(4, dtype=np.float32)[bgi]
+        self.x = Windows.from_seqs(ds.genes["promoter"].tolist(), length)
+        self.bg = background_windows(self.n_background, length, self.seed)
         self.tf_names = ds.tfs["tf"].tolist()
         self._cache: dict[int, np.ndarray] = {}
         self._prepare(ds)
@@ -117,9 +201,7 @@ class PWMScan:
                 continue
             u, inv = np.unique(genes[idx], return_inverse=True)
             s = np.max([max_scores(self.x[u], w) for w in pwms], axis=0)
-            b = self._background(int(tf))
-            ge = len(b) - np.searchsorted(b, s, side="left")
-            out[idx] = -np.log10((ge + 1) / (len(b) + 1))[inv]
+            out[idx] = empirical_neglogp(s, self._background(int(tf)))[inv]
         return out
 
     def _tune(self, va: pd.DataFrame) -> float:

@@ -85,23 +85,19 @@ class MotifTransferPart:
     def _gene_scores(self, donor: int) -> dict[str, float]:
         """-log10 p of every catalogue window for one donor's matrices (cached per donor)."""
         if donor not in self._score_cache:
-            from grenimja.baselines.pwmscan import BACKGROUND, max_scores, onehot
+            from grenimja.baselines.pwmscan import Windows, background_windows, empirical_neglogp, max_scores
 
-            if self._encoded is None:  # one-hot windows and background once, not once per donor
+            if self._encoded is None:  # windows and background encoded once, not once per donor
                 win = self.windows()
-                rng = np.random.default_rng(self.seed)
-                bgi = rng.choice(4, size=(self.n_background, self.length), p=BACKGROUND)
                 self._encoded = (
                     list(win),
-                    onehot(list(win.values()), self.length),
-                    np.eye(4, dtype=np.float32)[bgi],
+                    Windows.from_seqs(list(win.values()), self.length),
+                    background_windows(self.n_background, self.length, self.seed),
                 )
             genes, x, bg = self._encoded
             pwms = self.matrices[donor]
             b = np.sort(np.max([max_scores(bg, w) for w in pwms], axis=0))
-            s = np.max([max_scores(x, w) for w in pwms], axis=0)
-            ge = len(b) - np.searchsorted(b, s, side="left")
-            p = -np.log10((ge + 1) / (len(b) + 1))
+            p = empirical_neglogp(np.max([max_scores(x, w) for w in pwms], axis=0), b)
             self._score_cache[donor] = dict(zip(genes, p.tolist(), strict=True))
         return self._score_cache[donor]
 
