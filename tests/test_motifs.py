@@ -50,6 +50,20 @@ def test_a_query_borrows_its_closest_other_tf_s_motif_and_never_its_own(part):
     assert (s[:, -2:] == 0).all()  # no window, no score
 
 
+def test_several_donors_vote_by_identity_to_the_power_and_never_the_query_itself(part):
+    p, a, b = part
+    genes = list(p._windows)
+    two = p.with_donors(2)
+    order, votes = two.donors(a)
+    assert list(order) == [1, 2]  # B, then the unrelated C; A itself never
+    assert np.isclose(votes.sum(), 1.0) and votes[0] > 0.99  # identity ** 8: the close homolog dominates
+    single = [p.with_donors(1).scores([a], genes)[0]]
+    c_alone = np.array([p._gene_scores(2)[g] for g in genes])
+    assert np.allclose(two.scores([a], genes)[0], votes[0] * single[0] + votes[1] * c_alone)
+    q = MotifTransferPart.from_payload(two.to_payload())
+    assert q.n_donors == 2 and q.donor_power == p.donor_power
+
+
 def test_the_motif_part_round_trips_through_a_weights_only_model_file(part, tmp_path):
     p, a, b = part
     torch.save({"motifs": p.to_payload()}, tmp_path / "m.pt")
@@ -104,7 +118,9 @@ def test_the_motif_weight_is_chosen_on_validation_and_left_at_0_when_it_does_not
     term.motifs = p
     base = _frames(genes, p.scores([a, b], genes), informative)
     weight, grid = choose_motif_weight(base, term, [a, b], genes, list(p._windows.values()))
-    assert list(grid["motif_factor"]) == [0.0, 0.2, 0.4, 0.8, 1.6, 3.2]
+    assert list(grid["motif_factor"].unique()) == [0.0, 0.2, 0.4, 0.8, 1.6, 3.2]
+    assert list(grid["motif_donors"].unique()) == [1, 3, 5]
+    assert term.motifs.n_donors in (1, 3, 5)
     if informative:
         assert weight > 0 and grid["dm_per_tf_auroc"].max() > 0.9
     else:
