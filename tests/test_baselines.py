@@ -8,7 +8,14 @@ import numpy as np
 import pytest
 
 from grenimja.baselines.features import FeatureBaseline, tfidf_embedding
-from grenimja.baselines.pwmscan import BACKGROUND, PWMScan, Windows, max_scores, pfm_to_pwm
+from grenimja.baselines.pwmscan import (
+    BACKGROUND,
+    PWMScan,
+    Windows,
+    max_scores,
+    occupancy_scores,
+    pfm_to_pwm,
+)
 from grenimja.baselines.simple import GeneDegreePrior, NearestHomolog
 from grenimja.benchmark import run_benchmark, to_markdown
 from grenimja.dataset import load_dataset
@@ -109,6 +116,19 @@ def test_max_scores_equal_a_brute_force_scan_and_tie_equal_windows_exactly():
     tie = pfm_to_pwm(np.array([[5.0, 0, 0, 5.0], [0, 0, 0, 10], [0, 0, 10, 0]]) / 3.7)
     s = max_scores(Windows.from_seqs(["CCCCATGCCCC", "CCCCTTGCCCC"], 11), tie)
     assert s[0] == s[1]
+
+
+def test_occupancy_sums_the_odds_of_every_window_so_two_sites_beat_one():
+    pwm = pfm_to_pwm(np.array([[10.0, 0, 0, 0], [0, 10, 0, 0], [0, 0, 10, 0]]))  # ACG
+    seqs = ["TTTTTTTTTTTTTTTT", "TTTACGTTTTTTTTTT", "TTTACGTTTTACGTTT"]
+    x = Windows.from_seqs(seqs, 16)
+    occ, best = occupancy_scores(x, pwm), max_scores(x, pwm)
+    assert (occ > best).all() and best[1] == best[2] and occ[2] > occ[1]
+    codes = x.codes[0][2]
+    odds = sum(
+        2.0 ** sum(w[j, codes[s + j]] for j in range(3)) for w in (pwm, pwm[::-1, ::-1]) for s in range(14)
+    )
+    assert np.isclose(occ[2], np.log2(odds))
 
 
 def test_windows_name_a_base_that_is_not_acgt():

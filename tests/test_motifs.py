@@ -53,15 +53,20 @@ def test_a_query_borrows_its_closest_other_tf_s_motif_and_never_its_own(part):
 def test_several_donors_vote_by_identity_to_the_power_and_never_the_query_itself(part):
     p, a, b = part
     genes = list(p._windows)
-    two = p.with_donors(2)
+    two = p.variant(2, "best")
     order, votes = two.donors(a)
     assert list(order) == [1, 2]  # B, then the unrelated C; A itself never
     assert np.isclose(votes.sum(), 1.0) and votes[0] > 0.99  # identity ** 8: the close homolog dominates
-    single = [p.with_donors(1).scores([a], genes)[0]]
+    single = [p.variant(1, "best").scores([a], genes)[0]]
     c_alone = np.array([p._gene_scores(2)[g] for g in genes])
     assert np.allclose(two.scores([a], genes)[0], votes[0] * single[0] + votes[1] * c_alone)
     q = MotifTransferPart.from_payload(two.to_payload())
     assert q.n_donors == 2 and q.donor_power == p.donor_power
+    occ = p.variant(1, "occupancy")
+    assert MotifTransferPart.from_payload(occ.to_payload()).statistic == "occupancy"
+    assert occ.scores([a], genes)[0, 3] == occ.scores([a], genes)[0].max() > 2  # B's site still tops A's list
+    with pytest.raises(ModelFileError, match="motif statistic"):
+        MotifTransferPart.from_payload(occ.to_payload() | {"statistic": "mean"})
 
 
 def test_the_motif_part_round_trips_through_a_weights_only_model_file(part, tmp_path):
@@ -120,7 +125,8 @@ def test_the_motif_weight_is_chosen_on_validation_and_left_at_0_when_it_does_not
     weight, grid = choose_motif_weight(base, term, [a, b], genes, list(p._windows.values()))
     assert list(grid["motif_factor"].unique()) == [0.0, 0.2, 0.4, 0.8, 1.6, 3.2]
     assert list(grid["motif_donors"].unique()) == [1, 3, 5]
-    assert term.motifs.n_donors in (1, 3, 5)
+    assert list(grid["motif_statistic"].unique()) == ["best", "occupancy"]
+    assert term.motifs.n_donors in (1, 3, 5) and term.motifs.statistic in ("best", "occupancy")
     if informative:
         assert weight > 0 and grid["dm_per_tf_auroc"].max() > 0.9
     else:

@@ -95,6 +95,21 @@ def _kmer_table(cols: np.ndarray) -> np.ndarray:
     return np.sum([cols[t][grid[t]] for t in range(len(cols))], axis=0)
 
 
+def _strand_scores(x: Windows, pwm: np.ndarray):
+    """(n, n_windows) log-odds score of every window of ``x``, for the forward then the reverse strand."""
+    m, L = len(pwm), x.length
+    n_win = L - m + 1
+    if n_win < 1:
+        raise ValueError(f"matrix of {m} columns is longer than the {L} bp sequences")
+    pwm = np.asarray(pwm, dtype=np.float64)
+    for w in (pwm, pwm[::-1, ::-1]):
+        acc = np.zeros((len(x), n_win))
+        for j in range(0, m, 3):
+            k = min(3, m - j)
+            acc += _kmer_table(w[j : j + k])[x.codes[k - 1][:, j : j + n_win]]
+        yield acc
+
+
 def max_scores(x: Windows, pwm: np.ndarray) -> np.ndarray:
     """Best window log-odds score on either strand, (n,) for windows ``x`` and a matrix ``pwm`` (m, 4).
 
@@ -103,18 +118,23 @@ def max_scores(x: Windows, pwm: np.ndarray) -> np.ndarray:
     p-values compare a window with background windows, so an unrounded float sum would break those ties
     differently with the summation order (and with the CPU's vector width).
     """
-    m, L = len(pwm), x.length
-    n_win = L - m + 1
-    if n_win < 1:
-        raise ValueError(f"matrix of {m} columns is longer than the {L} bp sequences")
     best = np.full(len(x), -np.inf)
-    for w in (np.asarray(pwm, dtype=np.float64), np.asarray(pwm, dtype=np.float64)[::-1, ::-1]):
-        acc = np.zeros((len(x), n_win))
-        for j in range(0, m, 3):
-            k = min(3, m - j)
-            acc += _kmer_table(w[j : j + k])[x.codes[k - 1][:, j : j + n_win]]
+    for acc in _strand_scores(x, pwm):
         best = np.maximum(best, acc.max(axis=1))
     return np.round(best, SCORE_DECIMALS)
+
+
+def occupancy_scores(x: Windows, pwm: np.ndarray) -> np.ndarray:
+    """``log2`` of the summed odds ``2 ** score`` over every window of both strands, (n,), rounded as
+    :func:`max_scores`: all sites of a sequence count, each by its odds (the best window's score plus the
+    log2 of how much the weaker sites add; an expected-occupancy score, not one site's)."""
+    total = np.zeros(len(x))
+    for acc in _strand_scores(x, pwm):
+        total += np.exp2(acc).sum(axis=1)
+    return np.round(np.log2(total), SCORE_DECIMALS)
+
+
+SEQUENCE_STATISTICS = {"best": max_scores, "occupancy": occupancy_scores}
 
 
 def background_windows(n: int, length: int, seed: int = 0) -> Windows:

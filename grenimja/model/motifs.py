@@ -3,11 +3,12 @@
 For a query protein the *donors* are the ``n_donors`` most identical (Smith-Waterman identity, as the
 homology term) human JASPAR CORE TFs other than the query itself (an identical protein is skipped, as
 motif transfer skips a TF's own matrices: the part asks what a homolog's motif says). A donor's value for a
-gene is ``-log10 p`` of the best window of its matrices on either strand of the gene's 300 bp window
-(-249..+50, the catalogue's ``epd300`` promoters), ``p`` empirical among ``n_background`` random promoters
-of background composition (:class:`grenimja.baselines.pwmscan.PWMScan`); the part is the donors' values
-weighted by ``identity ** donor_power`` (summing to 1). How many donors vote (1, 3 or 5) is chosen on
-validation with the part's weight. A gene without a window, a query without a donor and a promoter that is
+gene is ``-log10 p`` of a statistic of its matrices' windows on both strands of the gene's 300 bp window
+(-249..+50, the catalogue's ``epd300`` promoters): the best window's score (``"best"``) or every window's
+odds summed (``"occupancy"``, :func:`grenimja.baselines.pwmscan.occupancy_scores`); ``p`` empirical among
+``n_background`` random promoters of background composition (:class:`grenimja.baselines.pwmscan.PWMScan`).
+The part is the donors' values weighted by ``identity ** donor_power`` (summing to 1). The statistic and
+how many donors vote (1, 3 or 5) are chosen on validation with the part's weight. A gene without a window, a query without a donor and a promoter that is
 not a catalogue gene get 0.
 
 Why the 300 bp window and not the 60 bp core the network reads: on the validation TFs a donor's hits on the
@@ -30,6 +31,7 @@ MOTIF_LENGTH = 300  # the catalogue's epd300 windows
 MOTIF_FACTORS = (0.0, 0.2, 0.4, 0.8, 1.6, 3.2)  # x the transfer term's weight, chosen on validation
 DONOR_COUNTS = (1, 3, 5)  # how many of the most identical donors vote, chosen on validation
 DONOR_POWER = 8.0  # a donor's vote is identity ** DONOR_POWER, as the target term weighs homologs
+STATISTICS = ("best", "occupancy")  # best window, or all windows' summed odds; chosen on validation
 
 
 @dataclass
@@ -44,6 +46,7 @@ class MotifTransferPart:
     length: int = MOTIF_LENGTH
     n_donors: int = 1
     donor_power: float = DONOR_POWER
+    statistic: str = "best"
     _windows: dict | None = field(default=None, repr=False)
     _donor_cache: dict = field(default_factory=dict, repr=False)
     _score_cache: dict = field(default_factory=dict, repr=False)
@@ -113,16 +116,19 @@ class MotifTransferPart:
         return self._encoded
 
     def _gene_scores(self, donor: int) -> dict[str, float]:
-        """-log10 p of every catalogue window for one donor's matrices (cached per donor)."""
-        if donor not in self._score_cache:
-            from grenimja.baselines.pwmscan import empirical_neglogp, max_scores
+        """-log10 p of every catalogue window for one donor's matrices under :attr:`statistic` (the best
+        of its matrices; cached per donor and statistic)."""
+        key = (donor, self.statistic)
+        if key not in self._score_cache:
+            from grenimja.baselines.pwmscan import SEQUENCE_STATISTICS, empirical_neglogp
 
+            stat = SEQUENCE_STATISTICS[self.statistic]
             genes, x, bg = self._encode()
             pwms = self.matrices[donor]
-            b = np.sort(np.max([max_scores(bg, w) for w in pwms], axis=0))
-            p = empirical_neglogp(np.max([max_scores(x, w) for w in pwms], axis=0), b)
-            self._score_cache[donor] = dict(zip(genes, p.tolist(), strict=True))
-        return self._score_cache[donor]
+            b = np.sort(np.max([stat(bg, w) for w in pwms], axis=0))
+            p = empirical_neglogp(np.max([stat(x, w) for w in pwms], axis=0), b)
+            self._score_cache[key] = dict(zip(genes, p.tolist(), strict=True))
+        return self._score_cache[key]
 
     def scores(self, proteins: Sequence[str], genes: Sequence[str | None]) -> np.ndarray:
         """(len(proteins), len(genes)) -log10 p of each gene's window under each query's donors, the donors'
@@ -135,12 +141,15 @@ class MotifTransferPart:
                 out[i] += vote * np.array([s.get(g, 0.0) if g is not None else 0.0 for g in genes])
         return out
 
-    def with_donors(self, n_donors: int) -> MotifTransferPart:
-        """The same part with ``n_donors`` donors per query; per-donor scans and encodings are shared."""
+    def variant(self, n_donors: int, statistic: str) -> MotifTransferPart:
+        """The same part with ``n_donors`` donors per query and window ``statistic``; scans and encodings
+        are shared with this one."""
         from dataclasses import replace
 
+        if statistic not in STATISTICS:
+            raise ValueError(f"motif statistic {statistic!r} is not one of {STATISTICS}")
         self._encode()
-        part = replace(self, n_donors=int(n_donors), _donor_cache={})
+        part = replace(self, n_donors=int(n_donors), statistic=statistic, _donor_cache={})
         part._windows, part._score_cache, part._encoded = self._windows, self._score_cache, self._encoded
         return part
 
@@ -159,6 +168,7 @@ class MotifTransferPart:
             "length": int(self.length),
             "n_donors": int(self.n_donors),
             "donor_power": float(self.donor_power),
+            "statistic": self.statistic,
         }
 
     @classmethod
@@ -178,6 +188,7 @@ class MotifTransferPart:
                 length=int(d["length"]),
                 n_donors=int(d.get("n_donors", 1)),  # files before it: the single most identical donor
                 donor_power=float(d.get("donor_power", DONOR_POWER)),
+                statistic=str(d.get("statistic", "best")),  # files before it: the best window
             )
         except (KeyError, AttributeError, IndexError, TypeError, ValueError) as exc:
             raise ModelFileError(f"{source}: its motif-transfer part is malformed ({exc!r})") from exc
@@ -186,6 +197,8 @@ class MotifTransferPart:
                 f"{source}: motif-transfer part has {len(part.donor_tfs)} donors, "
                 f"{len(part.donor_proteins)} proteins and {len(part.matrices)} matrix sets"
             )
+        if part.statistic not in STATISTICS:
+            raise ModelFileError(f"{source}: motif statistic {part.statistic!r} is not one of {STATISTICS}")
         if any(w.shape[1:] != (4,) for ws in part.matrices for w in ws):
             raise ModelFileError(f"{source}: motif-transfer matrices must have 4 columns (A, C, G, T)")
         return part

@@ -55,7 +55,7 @@ import torch
 
 from grenimja.errors import ModelFileError
 from grenimja.model.kmers import PromoterKmers
-from grenimja.model.motifs import DONOR_COUNTS, MOTIF_FACTORS, MotifTransferPart
+from grenimja.model.motifs import DONOR_COUNTS, MOTIF_FACTORS, STATISTICS, MotifTransferPart
 
 # a gene none of a query's homologs regulates would get ln 0; it gets ln 0.01, below every regulated gene
 LIFT_FLOOR = 0.01
@@ -556,27 +556,30 @@ def choose_motif_weight(
     promoters: Sequence[str],
     factors: Sequence[float] = MOTIF_FACTORS,
     donor_counts: Sequence[int] = DONOR_COUNTS,
+    statistics: Sequence[str] = STATISTICS,
 ) -> tuple[float, pd.DataFrame]:
     """Weight of ``term``'s motif-transfer part (``term.motifs`` set, the rest of the term chosen, k-mer part
-    included) as ``factor x term.weight``, and how many donors vote (``donor_counts``), on the validation
-    pairs of ``base`` by the criterion of :func:`choose_transfer`. Sets ``term.motifs`` to the chosen donor
-    count; returns the weight and the grid (a ``motif_donors`` column beside :func:`_part_weight`'s). Ties go
-    to fewer donors, then the smaller factor."""
+    included) as ``factor x term.weight``, the window statistic (``statistics``) and how many donors vote
+    (``donor_counts``), on the validation pairs of ``base`` by the criterion of :func:`choose_transfer`. Sets
+    ``term.motifs`` to the chosen variant; returns the weight and the grid (``motif_statistic`` and
+    ``motif_donors`` columns beside :func:`_part_weight`'s). Ties go to the earlier statistic, fewer donors,
+    then the smaller factor."""
     with_term, grids = {}, []
     for name, f in base.items():
         t, g = f["tf_i"].to_numpy(), f["gene_i"].to_numpy()
         with_term[name] = f["logit"].to_numpy() + term.pair_logits(proteins, genes, promoters, t, g)
-    for n in donor_counts:
-        part = term.motifs.with_donors(n)
-        motif = {
-            name: _per_pair(part.scores, proteins, genes, f["tf_i"].to_numpy(), f["gene_i"].to_numpy())
-            for name, f in base.items()
-        }
-        _, grid = _part_weight(base, with_term, motif, term.weight or 1.0, factors, "motif")
-        grids.append(grid.assign(motif_donors=n))
+    for stat in statistics:
+        for n in donor_counts:
+            part = term.motifs.variant(n, stat)
+            motif = {
+                name: _per_pair(part.scores, proteins, genes, f["tf_i"].to_numpy(), f["gene_i"].to_numpy())
+                for name, f in base.items()
+            }
+            _, grid = _part_weight(base, with_term, motif, term.weight or 1.0, factors, "motif")
+            grids.append(grid.assign(motif_statistic=stat, motif_donors=n))
     grid = pd.concat(grids, ignore_index=True)
     best = best_row(grid)
-    term.motifs = term.motifs.with_donors(int(best["motif_donors"]))
+    term.motifs = term.motifs.variant(int(best["motif_donors"]), str(best["motif_statistic"]))
     return float(best["motif_weight"]), grid
 
 
@@ -669,6 +672,7 @@ def add_transfer(
             "length": MotifTransferPart.__dataclass_fields__["length"].default,
             "donors": 0 if term.motifs is None else len(term.motifs.donor_tfs),
             "donors_per_query": 0 if term.motifs is None else term.motifs.n_donors,
+            "statistic": None if term.motifs is None else term.motifs.statistic,
             "weight": term.motif_weight,
             "valid_without": {c: round(float(without[c]), 4) for c in ("paper_auroc", "dm_per_tf_auroc")},
         }

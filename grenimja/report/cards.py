@@ -330,11 +330,11 @@ def _transfer_section(res: Path) -> list[str]:
         out += [
             "",
             "The motif-transfer part (`grenimja/model/motifs.py`; files written since 2026-11-27): `-log10 p` "
-            "of the best hit, on the gene's 300 bp window (-249..+50, the catalogue's), of the JASPAR matrices of "
-            "the query's most identical other TFs that have one (1, 3 or 5 of them, each weighed by identity^8); "
-            "p among 1,000 random background promoters. "
-            "Its weight (0, or 0.2 to 3.2 x the term's) and the number of donors are chosen last by the same "
-            "criterion (grid in "
+            "of the best hit (or of all windows' summed odds, the `occupancy` statistic), on the gene's 300 bp "
+            "window (-249..+50, the catalogue's), of the JASPAR matrices of the query's most identical other "
+            "TFs that have one (1, 3 or 5 of them, each weighed by identity^8); p among 1,000 random "
+            "background promoters. Its weight (0, or 0.2 to 3.2 x the term's), the statistic and the number "
+            "of donors are chosen last by the same criterion (grid in "
             "`results/validation/transfer_*_motifs.csv`); on validation, the rest of the term as chosen -> "
             "with it:",
             "",
@@ -343,7 +343,8 @@ def _transfer_section(res: Path) -> list[str]:
             b, w = t["motifs"]["valid_without"], t["valid_with_term"]
             out.append(
                 f"- {label}: weight {t['motifs']['weight']:g} ({t['motifs']['donors']} donor TFs, "
-                f"{t['motifs'].get('donors_per_query', 1)} voting per query); paper AUROC "
+                f"{t['motifs'].get('donors_per_query', 1)} voting per query, "
+                f"{t['motifs'].get('statistic', 'best')} window statistic); paper AUROC "
                 f"{b['paper_auroc']:.4f} -> {w['paper_auroc']:.4f}, degree-matched per-TF AUROC "
                 f"{b['dm_per_tf_auroc']:.4f} -> {w['dm_per_tf_auroc']:.4f}."
             )
