@@ -1,7 +1,8 @@
 """Terms tried beside each bundled model's homology-transfer term, on the validation pairs only.
 
 For each bundled model (its split, build v1) the validation pairs of both protocols are scored by the
-network + its chosen term, promoter k-mer part included where the file carries one (the bundled score),
+network + its chosen term, promoter k-mer and motif-transfer parts included where the file carries them
+(the bundled score),
 then by that score plus one extra term at a few weights:
 
 - gene bias: ``b x weight x ln(d + 0.001)``, ``d`` the gene's share of training TFs regulating it (the
@@ -13,7 +14,7 @@ then by that score plus one extra term at a few weights:
 
 Writes ``results/validation/extra_terms.csv`` (one row per term and setting: pooled and per-TF AUROC of
 both protocols and the transfer choice's criterion, degree-matched per-TF AUROC + paper pooled AUROC, and
-the bundled score's k-mer weight),
+the bundled score's k-mer and motif-transfer weights),
 which ``grenimja report`` turns into the model card's "terms tried" table. Nothing here reads a test pair.
 
     python scripts/extra_terms.py [SPLIT ...]     # default: unknown homology known
@@ -105,11 +106,14 @@ def run_split(split: str) -> list[dict]:
     for name in PROTOCOLS:
         f = frames[name] = ds.evaluation_pairs(split, "valid", name)
         t, g = f["tf_i"].to_numpy(), f["gene_i"].to_numpy()
-        # the network's logit plus the term's promoter k-mer part, where the model file carries one
-        net[name] = dataset_logits(model, emb, ds, t, g) + term.kmer_weight * term.pair_sequence_interaction(
-            proteins, promoters, t, g
-        )
         inter[name] = term.pair_interaction(proteins, genes, t, g)
+        # the network's logit plus the term's promoter k-mer and motif-transfer parts, where the model file
+        # carries them: the bundled score without its target-share part, which the rows below vary
+        net[name] = (
+            dataset_logits(model, emb, ds, t, g)
+            + term.pair_logits(proteins, genes, promoters, t, g)
+            - term.weight * inter[name]
+        )
     w = term.weight
     base = {n: net[n] + w * inter[n] for n in PROTOCOLS}
     first, ref = _metrics(frames, base)
@@ -154,9 +158,12 @@ def run_split(split: str) -> list[dict]:
                     | _metrics(frames, s, ref)[0]
                 )
             print(f"{split}: {label}, {length} done", flush=True)
-    # the k-mer weight of the bundled score these rows were measured on (the report flags rows measured
-    # before the model file carried its k-mer part)
-    return [r | {"bundled_kmer_weight": float(term.kmer_weight)} for r in rows]
+    # the weights of the bundled score's parts these rows were measured on (the report flags rows measured
+    # before the model file carried a part, or with another weight of it)
+    return [
+        r | {"bundled_kmer_weight": float(term.kmer_weight), "bundled_motif_weight": float(term.motif_weight)}
+        for r in rows
+    ]
 
 
 def main(splits: list[str]) -> None:

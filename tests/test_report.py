@@ -285,6 +285,19 @@ def test_the_card_shows_the_k_mer_weight_and_which_tried_terms_predate_it(tmp_pa
     # rows measured on another k-mer weight (or none, 0) still predate the file's part
     extra.assign(bundled_kmer_weight=0.0).to_csv(tmp_path / "validation" / "extra_terms.csv", index=False)
     assert "The known rows were measured before" in "\n".join(_extra_terms_section(tmp_path))
+    # a model file with a motif-transfer part: rows without its weight predate it, rows with it do not
+    motifs = {"weight": 51.2, "donors": 605, "valid_without": kmers["valid_without"]}
+    (tmp_path / "validation" / "transfer_known60.json").write_text(
+        json.dumps(rec | {"kmers": kmers, "motifs": motifs})
+    )
+    extra.assign(bundled_kmer_weight=204.8).to_csv(tmp_path / "validation" / "extra_terms.csv", index=False)
+    assert "The known rows were measured before the motif-transfer part" in "\n".join(
+        _extra_terms_section(tmp_path)
+    )
+    extra.assign(bundled_kmer_weight=204.8, bundled_motif_weight=51.2).to_csv(
+        tmp_path / "validation" / "extra_terms.csv", index=False
+    )
+    assert "measured before" not in "\n".join(_extra_terms_section(tmp_path))
 
 
 def test_the_paper_gap_section_reads_its_figures_and_claims_from_the_script_outputs(tmp_path):

@@ -45,7 +45,8 @@ _CODE[np.frombuffer(b"ACGT", dtype=np.uint8)] = np.arange(4, dtype=np.uint8)
 
 @dataclass(frozen=True)
 class Windows:
-    """Equal-length A/C/G/T sequences as 1-, 2- and 3-mer codes, for :func:`max_scores`.
+    """Equal-length A/C/G/T sequences as 1-, 2- and 3-mer codes, for :func:`max_scores` and
+    :func:`occupancy_scores`.
 
     ``codes[k - 1]`` is (n, length - k + 1) uint8: the k-mer starting at each position, base 4 (A=0, C=1,
     G=2, T=3). A matrix then scores a window with one table look-up per three columns instead of a
