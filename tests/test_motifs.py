@@ -69,6 +69,17 @@ def test_several_donors_vote_by_identity_to_the_power_and_never_the_query_itself
         MotifTransferPart.from_payload(occ.to_payload() | {"statistic": "mean"})
 
 
+def test_scoring_a_few_genes_scans_only_their_windows_and_gives_the_full_scan_s_values(part):
+    p, a, b = part
+    genes = list(p._windows)
+    few = MotifTransferPart.from_payload(p.to_payload())
+    few._windows = p._windows
+    s_few = few.scores([a], ["g3", "g7", None])
+    assert set(few._score_cache[(few.donor(a), "best")]) == {"g3", "g7"}  # nothing else was scanned
+    full = p.scores([a], genes)
+    assert s_few[0, 0] == full[0, 3] and s_few[0, 1] == full[0, 7] and s_few[0, 2] == 0.0
+
+
 def test_the_motif_part_round_trips_through_a_weights_only_model_file(part, tmp_path):
     p, a, b = part
     torch.save({"motifs": p.to_payload()}, tmp_path / "m.pt")

@@ -51,6 +51,8 @@ class MotifTransferPart:
     _donor_cache: dict = field(default_factory=dict, repr=False)
     _score_cache: dict = field(default_factory=dict, repr=False)
     _encoded: tuple | None = field(default=None, repr=False)
+    _background_cache: dict = field(default_factory=dict, repr=False)
+    _rows: dict | None = field(default=None, repr=False)
 
     @classmethod
     def fit(cls, n_background: int = 1000, seed: int = 0, data_dir=None) -> MotifTransferPart:
@@ -115,20 +117,36 @@ class MotifTransferPart:
             )
         return self._encoded
 
-    def _gene_scores(self, donor: int) -> dict[str, float]:
-        """-log10 p of every catalogue window for one donor's matrices under :attr:`statistic` (the best
-        of its matrices; cached per donor and statistic)."""
-        key = (donor, self.statistic)
-        if key not in self._score_cache:
-            from grenimja.baselines.pwmscan import SEQUENCE_STATISTICS, empirical_neglogp
+    def _gene_scores(self, donor: int, genes: Sequence[str | None] | None = None) -> dict[str, float]:
+        """-log10 p of catalogue windows for one donor's matrices under :attr:`statistic` (the best of its
+        matrices), by gene: those of ``genes`` (every catalogue gene where None) and any scanned before.
 
+        Cached per donor and statistic; only windows not yet scanned are scanned, so a few pairs do not
+        scan all 16k windows. A window's value does not depend on which others are scanned with it.
+        """
+        from grenimja.baselines.pwmscan import SEQUENCE_STATISTICS, empirical_neglogp
+
+        key = (donor, self.statistic)
+        all_genes, x, bg = self._encode()
+        done = self._score_cache.setdefault(key, {})
+        rows = self._gene_rows()
+        wanted = all_genes if genes is None else [g for g in dict.fromkeys(genes) if g in rows]
+        todo = [g for g in wanted if g not in done]
+        if todo:
             stat = SEQUENCE_STATISTICS[self.statistic]
-            genes, x, bg = self._encode()
             pwms = self.matrices[donor]
-            b = np.sort(np.max([stat(bg, w) for w in pwms], axis=0))
-            p = empirical_neglogp(np.max([stat(x, w) for w in pwms], axis=0), b)
-            self._score_cache[key] = dict(zip(genes, p.tolist(), strict=True))
-        return self._score_cache[key]
+            if key not in self._background_cache:
+                self._background_cache[key] = np.sort(np.max([stat(bg, w) for w in pwms], axis=0))
+            sub = x[np.array([rows[g] for g in todo])]
+            p = empirical_neglogp(np.max([stat(sub, w) for w in pwms], axis=0), self._background_cache[key])
+            done.update(zip(todo, p.tolist(), strict=True))
+        return done
+
+    def _gene_rows(self) -> dict[str, int]:
+        """Catalogue gene -> its row among the encoded windows."""
+        if self._rows is None:
+            self._rows = {g: i for i, g in enumerate(self._encode()[0])}
+        return self._rows
 
     def scores(self, proteins: Sequence[str], genes: Sequence[str | None]) -> np.ndarray:
         """(len(proteins), len(genes)) -log10 p of each gene's window under each query's donors, the donors'
@@ -137,7 +155,7 @@ class MotifTransferPart:
         out = np.zeros((len(proteins), len(genes)))
         for i, p in enumerate(proteins):
             for d, vote in zip(*self.donors(p), strict=True):
-                s = self._gene_scores(int(d))
+                s = self._gene_scores(int(d), genes)
                 out[i] += vote * np.array([s.get(g, 0.0) if g is not None else 0.0 for g in genes])
         return out
 
@@ -151,6 +169,7 @@ class MotifTransferPart:
         self._encode()
         part = replace(self, n_donors=int(n_donors), statistic=statistic, _donor_cache={})
         part._windows, part._score_cache, part._encoded = self._windows, self._score_cache, self._encoded
+        part._background_cache, part._rows = self._background_cache, self._rows
         return part
 
     def to_payload(self) -> dict:
