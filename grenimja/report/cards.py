@@ -394,33 +394,25 @@ def _extra_terms_section(res: Path) -> list[str]:
         "300 bp motif-transfer rows; where a model carries it, those rows measure a second helping of it. The "
         "other terms are in no bundled model. Every figure here is a validation figure.",
     ]
-    measured = df.get("bundled_kmer_weight", pd.Series(float("nan"), index=df.index))
-    predate = []
-    for split in ("unknown", "known", "homology"):
-        rec = res / "validation" / f"transfer_{split}60.json"
-        weight = (json.loads(rec.read_text()).get("kmers") or {}).get("weight") if rec.is_file() else None
-        rows = measured[df["split"] == split]
-        # a model file with a k-mer part, and rows measured on a score without it (or of unknown k-mer weight)
-        if weight and len(rows) and not ((rows.astype(float) - weight).abs() < 1e-6).all():
-            predate.append(split)
-    if predate:
-        out[-1] += (
-            f" The {', '.join(predate)} rows were measured before the promoter k-mer part (previous "
-            "section) entered that model file: their bundled score is the term without it."
-        )
-    measured_motif = df.get("bundled_motif_weight", pd.Series(float("nan"), index=df.index))
-    predate = []
-    for split in ("unknown", "known", "homology"):
-        rec = res / "validation" / f"transfer_{split}60.json"
-        weight = (json.loads(rec.read_text()).get("motifs") or {}).get("weight") if rec.is_file() else None
-        rows = measured_motif[df["split"] == split]
-        if weight and len(rows) and not ((rows.astype(float) - weight).abs() < 1e-6).all():
-            predate.append(split)
-    if predate:
-        out[-1] += (
-            f" The {', '.join(predate)} rows were measured before the motif-transfer part entered that model "
-            "file (or with another weight of it): their bundled score is the term without it."
-        )
+    parts = (
+        ("kmers", "the promoter k-mer part (previous section) entered that model file"),
+        ("motifs", "the motif-transfer part entered that model file (or with another weight of it)"),
+    )
+    for part, when in parts:
+        measured = df.get(f"bundled_{part.rstrip('s')}_weight", pd.Series(float("nan"), index=df.index))
+        predate = []
+        for split in ("unknown", "known", "homology"):
+            rec = res / "validation" / f"transfer_{split}60.json"
+            weight = (json.loads(rec.read_text()).get(part) or {}).get("weight") if rec.is_file() else None
+            rows = measured[df["split"] == split]
+            # a model file with the part, and rows measured on a score without it (or of unknown weight)
+            if weight and len(rows) and not ((rows.astype(float) - weight).abs() < 1e-6).all():
+                predate.append(split)
+        if predate:
+            out[-1] += (
+                f" The {', '.join(predate)} rows were measured before {when}: their bundled score is the "
+                "term without it."
+            )
     if "per_tf_min_positives" in df:
         five = sorted(set(df.loc[df["per_tf_min_positives"].fillna(1) >= MIN_POSITIVES, "split"]))
         if five:
