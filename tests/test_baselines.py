@@ -134,6 +134,8 @@ def test_occupancy_sums_the_odds_of_every_window_so_two_sites_beat_one():
 def test_windows_name_a_base_that_is_not_acgt():
     with pytest.raises(ValueError, match=r"sequence 1, position 3: 'N'"):
         Windows.from_seqs(["ACGT", "ACNT"], 4)
+    with pytest.raises(ValueError, match=r"sequence 0, position 2: 'é'"):
+        Windows.from_seqs(["AéGT"], 4)
 
 
 def test_tfidf_embedding_weights_rare_kmers_more():

@@ -60,7 +60,10 @@ class Windows:
         """The first ``length`` bases of each sequence; a base other than A/C/G/T is named and refused."""
         if not seqs:
             return cls.from_codes(np.zeros((0, length), dtype=np.uint8))
-        raw = np.frombuffer("".join(s[:length].upper() for s in seqs).encode("ascii"), dtype=np.uint8)
+        joined = "".join(s[:length].upper() for s in seqs).encode(
+            "ascii", "replace"
+        )  # non-ASCII: refused below
+        raw = np.frombuffer(joined, dtype=np.uint8)
         if len(raw) != len(seqs) * length:
             short = next(i for i, s in enumerate(seqs) if len(s) < length)
             raise ValueError(f"sequence {short} has {len(seqs[short])} bases, fewer than {length}")
