@@ -231,7 +231,8 @@ TARGETS_HELP = (
 MOTIFS_HELP = (
     "Catalogue genes also get the term's motif-transfer part: how strongly the gene's 300 bp promoter window "
     "matches the JASPAR motifs of the TFs most identical to this protein (never its own; the closer, the more "
-    "they count), as -log10 p among random promoters. An uploaded promoter that is not a catalogue gene does not get this part."
+    "they count), as -log10 p among random promoters. An uploaded promoter that is not a catalogue gene does "
+    "not get this part."
 )
 KMERS_HELP = (
     "Every promoter, a catalogue gene's or an uploaded one, also gets the term's promoter k-mer part: how much "

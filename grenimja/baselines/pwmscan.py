@@ -60,9 +60,8 @@ class Windows:
         """The first ``length`` bases of each sequence; a base other than A/C/G/T is named and refused."""
         if not seqs:
             return cls.from_codes(np.zeros((0, length), dtype=np.uint8))
-        joined = "".join(s[:length].upper() for s in seqs).encode(
-            "ascii", "replace"
-        )  # non-ASCII: refused below
+        # a non-ASCII character becomes one "?", refused below with its record and position
+        joined = "".join(s[:length].upper() for s in seqs).encode("ascii", "replace")
         raw = np.frombuffer(joined, dtype=np.uint8)
         if len(raw) != len(seqs) * length:
             short = next(i for i, s in enumerate(seqs) if len(s) < length)
@@ -141,6 +140,11 @@ def occupancy_scores(x: Windows, pwm: np.ndarray) -> np.ndarray:
 SEQUENCE_STATISTICS = {"best": max_scores, "occupancy": occupancy_scores}
 
 
+def best_of_matrices(x: Windows, pwms: Sequence[np.ndarray], statistic=max_scores) -> np.ndarray:
+    """(n,) the highest ``statistic`` (:data:`SEQUENCE_STATISTICS`) of each sequence over a TF's matrices."""
+    return np.max([statistic(x, w) for w in pwms], axis=0)
+
+
 def background_windows(n: int, length: int, seed: int = 0) -> Windows:
     """``n`` random sequences of genome background composition (:data:`BACKGROUND`), seeded."""
     rng = np.random.default_rng(seed)
@@ -209,7 +213,7 @@ class PWMScan:
     def _background(self, tf: int) -> np.ndarray:
         """Sorted best background score per random promoter for one TF's matrices, (n_background,)."""
         if tf not in self._cache:
-            self._cache[tf] = np.sort(np.max([max_scores(self.bg, w) for w in self.matrices(tf)], axis=0))
+            self._cache[tf] = np.sort(best_of_matrices(self.bg, self.matrices(tf)))
         return self._cache[tf]
 
     def neglogp(self, pairs: pd.DataFrame) -> np.ndarray:
@@ -224,8 +228,7 @@ class PWMScan:
             if pwms is None:
                 continue
             u, inv = np.unique(genes[idx], return_inverse=True)
-            s = np.max([max_scores(self.x[u], w) for w in pwms], axis=0)
-            out[idx] = empirical_neglogp(s, self._background(int(tf)))[inv]
+            out[idx] = empirical_neglogp(best_of_matrices(self.x[u], pwms), self._background(int(tf)))[inv]
         return out
 
     def _tune(self, va: pd.DataFrame) -> float:

@@ -8,8 +8,8 @@ gene is ``-log10 p`` of a statistic of its matrices' windows on both strands of 
 odds summed (``"occupancy"``, :func:`grenimja.baselines.pwmscan.occupancy_scores`); ``p`` empirical among
 ``n_background`` random promoters of background composition (:class:`grenimja.baselines.pwmscan.PWMScan`).
 The part is the donors' values weighted by ``identity ** donor_power`` (summing to 1). The statistic and
-how many donors vote (1, 3 or 5) are chosen on validation with the part's weight. A gene without a window, a query without a donor and a promoter that is
-not a catalogue gene get 0.
+how many donors vote (1, 3 or 5) are chosen on validation with the part's weight. A gene without a window,
+a query without a donor and a promoter that is not a catalogue gene get 0.
 
 Why the 300 bp window and not the 60 bp core the network reads: on the validation TFs a donor's hits on the
 core add nothing, while on the window they raise degree-matched per-TF AUROC (homology split +0.029 at 1.6
@@ -124,7 +124,7 @@ class MotifTransferPart:
         Cached per donor and statistic; only windows not yet scanned are scanned, so a few pairs do not
         scan all 16k windows. A window's value does not depend on which others are scanned with it.
         """
-        from grenimja.baselines.pwmscan import SEQUENCE_STATISTICS, empirical_neglogp
+        from grenimja.baselines.pwmscan import SEQUENCE_STATISTICS, best_of_matrices, empirical_neglogp
 
         key = (donor, self.statistic)
         all_genes, x, bg = self._encode()
@@ -136,9 +136,9 @@ class MotifTransferPart:
             stat = SEQUENCE_STATISTICS[self.statistic]
             pwms = self.matrices[donor]
             if key not in self._background_cache:
-                self._background_cache[key] = np.sort(np.max([stat(bg, w) for w in pwms], axis=0))
+                self._background_cache[key] = np.sort(best_of_matrices(bg, pwms, stat))
             sub = x[np.array([rows[g] for g in todo])]
-            p = empirical_neglogp(np.max([stat(sub, w) for w in pwms], axis=0), self._background_cache[key])
+            p = empirical_neglogp(best_of_matrices(sub, pwms, stat), self._background_cache[key])
             done.update(zip(todo, p.tolist(), strict=True))
         return done
 
@@ -166,11 +166,9 @@ class MotifTransferPart:
 
         if statistic not in STATISTICS:
             raise ValueError(f"motif statistic {statistic!r} is not one of {STATISTICS}")
-        self._encode()
-        part = replace(self, n_donors=int(n_donors), statistic=statistic, _donor_cache={})
-        part._windows, part._score_cache, part._encoded = self._windows, self._score_cache, self._encoded
-        part._background_cache, part._rows = self._background_cache, self._rows
-        return part
+        self._gene_rows()  # encoded before the copy, so the copy shares the encodings
+        # replace() hands the copy this part's caches (the same objects); only the donors depend on n_donors
+        return replace(self, n_donors=int(n_donors), statistic=statistic, _donor_cache={})
 
     def to_payload(self) -> dict:
         """Strings, ints and tensors (loads with ``torch.load(weights_only=True)``)."""

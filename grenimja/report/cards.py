@@ -394,12 +394,20 @@ def _extra_terms_section(res: Path) -> list[str]:
         "300 bp motif-transfer rows; where a model carries it, those rows measure a second helping of it. The "
         "other terms are in no bundled model. Every figure here is a validation figure.",
     ]
-    parts = (
-        ("kmers", "the promoter k-mer part (previous section) entered that model file"),
-        ("motifs", "the motif-transfer part entered that model file (or with another weight of it)"),
+    parts = (  # the part's key in the transfer record, the rows' column of its weight, and when it came
+        (
+            "kmers",
+            "bundled_kmer_weight",
+            "the promoter k-mer part (previous section) entered that model file",
+        ),
+        (
+            "motifs",
+            "bundled_motif_weight",
+            "the motif-transfer part entered that model file (or with another weight of it)",
+        ),
     )
-    for part, when in parts:
-        measured = df.get(f"bundled_{part.rstrip('s')}_weight", pd.Series(float("nan"), index=df.index))
+    for part, column, when in parts:
+        measured = df.get(column, pd.Series(float("nan"), index=df.index))
         predate = []
         for split in ("unknown", "known", "homology"):
             rec = res / "validation" / f"transfer_{split}60.json"
