@@ -13,7 +13,13 @@ import pytest
 from grenimja.data.build import BuildConfig
 from grenimja.data.datadir import data_file
 from grenimja.data.names import load_mapper
-from grenimja.data.sequences import cut_window, read_epd_bed, read_promoters, reverse_complement
+from grenimja.data.sequences import (
+    cut_window,
+    promoter_window,
+    read_epd_bed,
+    read_promoters,
+    reverse_complement,
+)
 from grenimja.dataset import load_dataset
 from grenimja.errors import DataFileError
 from grenimja.homology import identity
@@ -106,6 +112,32 @@ def test_cpg_flag_over_1000bp_upstream_matches_hand_checked_islands(small_datase
         assert bool(row.cpg) == (len(on) > 0), gene
     assert genes.loc["GAPDH", "cpg"] == 1  # housekeeping CpG promoter
     assert genes.loc["ALB", "cpg"] == 0  # liver-specific, CpG-poor
+
+
+def test_cpg_flag_equals_a_brute_force_overlap_on_both_strands_and_nested_islands():
+    """An island that starts early and ends late still covers a window that later, shorter islands miss."""
+    from grenimja.data.cpg import cpg_flags
+
+    islands = pd.DataFrame(
+        {"chrom": ["c1", "c1", "c1", "c2"], "start": [100, 120, 5000, 10], "end": [900, 130, 5100, 20]}
+    )
+    rng = np.random.default_rng(0)
+    genes = pd.DataFrame(
+        {
+            "chrom": rng.choice(["c1", "c2", "c3"], 400),
+            "tss": rng.integers(0, 6000, 400),
+            "strand": rng.choice(["+", "-"], 400),
+        }
+    )
+    for up, down in [(249, 50), (1000, -1), (49, 10)]:
+        flags = cpg_flags(genes, islands, up, down)
+        for k, row in genes.iterrows():
+            lo, hi = promoter_window(int(row.tss), row.strand, up, down)
+            on = islands[(islands.chrom == row.chrom) & (islands.start < hi) & (islands.end > lo)]
+            assert flags[k] == (len(on) > 0), (row.to_dict(), up, down)
+    # window 600..650 on c1: only the first island (100..900) covers it, the later-starting 120..130 does not
+    one = pd.DataFrame({"chrom": ["c1"], "tss": [650], "strand": ["+"]})
+    assert cpg_flags(one, islands, 50, -1).tolist() == [True]
 
 
 def test_window_cutting_is_strand_aware():

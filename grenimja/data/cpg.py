@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 
 from grenimja.data.datadir import data_file
-from grenimja.data.sequences import promoter_window
 
 
 def read_cpg_islands(data_dir=None) -> pd.DataFrame:
@@ -27,16 +26,22 @@ def cpg_flags(
     islands
         Frame with ``chrom``, ``start``, ``end`` (0-based half-open, as UCSC).
     """
+    tss = genes["tss"].to_numpy(np.int64)
+    plus = (genes["strand"] == "+").to_numpy()
+    # the window of promoter_window, for every gene at once
+    w_start = np.where(plus, tss - upstream, tss - downstream)
+    w_end = np.where(plus, tss + downstream + 1, tss + upstream + 1)
+    chroms = genes["chrom"].to_numpy()
     out = np.zeros(len(genes), dtype=bool)
-    by_chrom = {c: g.sort_values("start") for c, g in islands.groupby("chrom")}
-    for k, (chrom, tss, strand) in enumerate(zip(genes["chrom"], genes["tss"], genes["strand"], strict=True)):
-        isl = by_chrom.get(chrom)
-        if isl is None:
+    for chrom, isl in islands.groupby("chrom", sort=False):
+        at = np.flatnonzero(chroms == chrom)
+        if not len(at):
             continue
-        start, end = promoter_window(int(tss), strand, upstream, downstream)
+        isl = isl.sort_values("start", kind="stable")
         starts = isl["start"].to_numpy()
-        ends = isl["end"].to_numpy()
-        # islands with start < window end; among them any with end > window start overlaps
-        n = np.searchsorted(starts, end, side="left")
-        out[k] = bool(n and (ends[:n] > start).any())
+        # islands with start < window end are a prefix of the sorted ones; one of them overlaps the window
+        # when the largest end in that prefix passes the window's start
+        reach = np.maximum.accumulate(isl["end"].to_numpy())
+        n = np.searchsorted(starts, w_end[at], side="left")
+        out[at] = (n > 0) & (reach[np.maximum(n - 1, 0)] > w_start[at])
     return out
