@@ -131,6 +131,21 @@ def test_occupancy_sums_the_odds_of_every_window_so_two_sites_beat_one():
     assert np.isclose(occ[2], np.log2(odds))
 
 
+def test_scores_of_a_set_larger_than_a_block_equal_each_sequence_scored_alone():
+    """Sequences are scored in blocks of ROW_CHUNK; the blocks' edges must not change a score's last bit."""
+    from grenimja.baselines.pwmscan import ROW_CHUNK, background_windows
+
+    x = background_windows(ROW_CHUNK + 37, 25, seed=5)
+    pwm = pfm_to_pwm(np.random.default_rng(4).integers(0, 20, size=(8, 4)).astype(float))
+    for statistic in (max_scores, occupancy_scores):
+        whole = statistic(x, pwm)
+        alone = [statistic(x[i : i + 1], pwm)[0] for i in (0, ROW_CHUNK - 1, ROW_CHUNK, len(x) - 1)]
+        assert whole.shape == (len(x),) and whole[[0, ROW_CHUNK - 1, ROW_CHUNK, -1]].tolist() == alone
+    assert max_scores(x[:0], pwm).shape == (0,)
+    with pytest.raises(ValueError, match="longer than the 25 bp"):
+        max_scores(x[:0], pfm_to_pwm(np.ones((26, 4))))
+
+
 def test_windows_name_a_base_that_is_not_acgt():
     with pytest.raises(ValueError, match=r"sequence 1, position 3: 'N'"):
         Windows.from_seqs(["ACGT", "ACNT"], 4)

@@ -98,19 +98,29 @@ def _kmer_table(cols: np.ndarray) -> np.ndarray:
     return np.sum([cols[t][grid[t]] for t in range(len(cols))], axis=0)
 
 
+ROW_CHUNK = 1024  # sequences scored at once: their window-score arrays stay in cache (~1.5 x faster)
+
+
 def _strand_scores(x: Windows, pwm: np.ndarray):
-    """(n, n_windows) log-odds score of every window of ``x``, for the forward then the reverse strand."""
+    """Log-odds score of every window of ``x``, by blocks of :data:`ROW_CHUNK` sequences: yields
+    ``(rows, acc)``, ``acc`` (len(rows), n_windows) for the forward then the reverse strand of those rows.
+    Each window's sum is the same whatever the blocks (the same columns added in the same order)."""
     m, L = len(pwm), x.length
     n_win = L - m + 1
     if n_win < 1:
         raise ValueError(f"matrix of {m} columns is longer than the {L} bp sequences")
     pwm = np.asarray(pwm, dtype=np.float64)
-    for w in (pwm, pwm[::-1, ::-1]):
-        acc = np.zeros((len(x), n_win))
-        for j in range(0, m, 3):
-            k = min(3, m - j)
-            acc += _kmer_table(w[j : j + k])[x.codes[k - 1][:, j : j + n_win]]
-        yield acc
+    tables = [
+        [(j, min(3, m - j), _kmer_table(w[j : j + min(3, m - j)])) for j in range(0, m, 3)]
+        for w in (pwm, pwm[::-1, ::-1])
+    ]
+    for start in range(0, len(x), ROW_CHUNK):
+        rows = slice(start, min(start + ROW_CHUNK, len(x)))
+        for strand in tables:
+            acc = np.zeros((rows.stop - rows.start, n_win))
+            for j, k, table in strand:
+                acc += table[x.codes[k - 1][rows, j : j + n_win]]
+            yield rows, acc
 
 
 def max_scores(x: Windows, pwm: np.ndarray) -> np.ndarray:
@@ -122,8 +132,8 @@ def max_scores(x: Windows, pwm: np.ndarray) -> np.ndarray:
     differently with the summation order (and with the CPU's vector width).
     """
     best = np.full(len(x), -np.inf)
-    for acc in _strand_scores(x, pwm):
-        best = np.maximum(best, acc.max(axis=1))
+    for rows, acc in _strand_scores(x, pwm):
+        best[rows] = np.maximum(best[rows], acc.max(axis=1))
     return np.round(best, SCORE_DECIMALS)
 
 
@@ -132,8 +142,8 @@ def occupancy_scores(x: Windows, pwm: np.ndarray) -> np.ndarray:
     :func:`max_scores`: all sites of a sequence count, each by its odds (the best window's score plus the
     log2 of how much the weaker sites add; an expected-occupancy score, not one site's)."""
     total = np.zeros(len(x))
-    for acc in _strand_scores(x, pwm):
-        total += np.exp2(acc).sum(axis=1)
+    for rows, acc in _strand_scores(x, pwm):
+        total[rows] += np.exp2(acc).sum(axis=1)
     return np.round(np.log2(total), SCORE_DECIMALS)
 
 
