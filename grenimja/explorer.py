@@ -246,11 +246,6 @@ LIFT_HELP = (
     "regulate an average gene (on a log scale), so TFs whose homologs have short target lists are on the same "
     "scale as TFs whose homologs have long ones."
 )
-RATE_HELP = (
-    "Each training TF votes in proportion to how selective its target list is (its targets divided by its "
-    "share of all genes), so a homolog with thousands of ChIP-seq targets does not outvote an equally close "
-    "homolog with a few dozen curated ones."
-)
 
 
 def calibration_note(bundle: Bundle) -> str | None:
@@ -310,8 +305,6 @@ def model_notes(bundle: Bundle) -> list[str]:
         notes.append(SMOOTH_HELP)
     if term is not None and term.lift:
         notes.append(LIFT_HELP)
-    if term is not None and term.rate_power:
-        notes.append(RATE_HELP)
     if term is not None:
         notes.append(KMERS_HELP if term.kmers is not None and term.kmer_weight else NETWORK_ALONE_HELP)
     if term is not None and term.motifs is not None and term.motif_weight:

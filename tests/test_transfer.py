@@ -160,11 +160,9 @@ def test_add_transfer_writes_a_loadable_model_with_its_validation_record(transfe
 
     out, grid, meta = transfer_model
     g = pd.read_csv(grid)
-    # (centred share, (uncentred share, uncentred lift) x 3 rate powers) x power x smooth x weight for the
-    # one (full-length identity) candidate of the unknown split; the centred term has no lift or rate power
-    assert len(g) == (1 + 2 * 3) * 5 * 2 * 12 and not (g["lift"] & g["centre"]).any()
-    assert set(g.loc[g["centre"], "rate_power"]) == {0.0} and set(g["rate_power"]) == {0.0, 0.5, 1.0}
-    assert meta["rate_power"] in (0.0, 0.5, 1.0)
+    # (centred share, uncentred share, uncentred lift) x power x smooth x weight for the one (full-length
+    # identity) candidate of the unknown split; the centred term has no lift
+    assert len(g) == 3 * 5 * 2 * 12 and not (g["lift"] & g["centre"]).any()
     assert {"dm_per_tf_auroc", "paper_auroc", "criterion", "smooth", "lift"} <= set(g.columns)
     assert meta["power"] in set(g["power"]) and meta["weight"] in set(g["weight"])
     assert meta["smooth"] in (0.0, 0.5) and meta["lift"] in (True, False)
@@ -575,82 +573,3 @@ def test_grid_picks_the_lift_when_it_ranks_targets_above_non_targets_across_tfs(
     assert by.loc[False, "paper_auroc"] == 0.75 and by.loc[True, "paper_auroc"] == 1.0
     assert by["paper_per_tf_auroc"].eq(1.0).all()  # no TF's own ranking moved
     assert chosen.lift is True
-
-
-def _uneven_transfer(**kw) -> HomologyTransfer:
-    # training TF "many" regulates g0..g49 (half of 100 genes), "few" regulates g50 and g51 only
-    return HomologyTransfer(
-        tfs=["many", "few"],
-        proteins=[A, B],
-        genes=[f"g{i}" for i in range(100)],
-        pos_tf=np.array([0] * 50 + [1, 1]),
-        pos_gene=np.array(list(range(50)) + [50, 51]),
-        centre=False,
-        **kw,
-    )
-
-
-def test_rate_power_lets_a_homolog_with_a_short_target_list_vote_with_its_likelihood_ratio():
-    t = _uneven_transfer(power=1.0)
-    t._ident_cache["q"] = np.array([0.5, 0.5], dtype=np.float32)  # equally close to both
-    raw = t.interaction(["q"], ["g0", "g50", "g99"])[0]
-    # mixed as they are, a target of either homolog gets half a vote: nothing tells g0 and g50 apart
-    assert raw.tolist() == pytest.approx([0.5, 0.5, 0.0])
-    ratio = t.interaction(["q"], ["g0", "g50", "g99"], rate_power=1.0)[0]
-    # each divided by its rate: "many" regulates 50% of genes, "few" 2%, so few's target counts 25 x more
-    assert ratio.tolist() == pytest.approx([0.5 / 0.5, 0.5 / 0.02, 0.0])
-    assert ratio[1] / ratio[0] == pytest.approx(25.0)
-    half = t.interaction(["q"], ["g0", "g50"], rate_power=0.5)[0]
-    assert half.tolist() == pytest.approx([0.5 / 0.5**0.5, 0.5 / 0.02**0.5])
-    # under the lift the query's mean share is the mean of the rescaled rows (1 each at rate power 1)
-    lifted = t.interaction(["q"], ["g0", "g50"], lift=True, rate_power=1.0)[0]
-    assert lifted.tolist() == pytest.approx(np.log(ratio[:2] / 1.0 + 0.01).tolist())
-    # a training TF without targets keeps a zero row instead of a division by 0
-    empty = HomologyTransfer(
-        tfs=["a", "b"],
-        proteins=[A, B],
-        genes=["g0"],
-        pos_tf=np.array([0]),
-        pos_gene=np.array([0]),
-        centre=False,
-        rate_power=1.0,
-    )
-    assert np.isfinite(empty.targets()).all() and empty.targets()[1].tolist() == [0.0]
-
-
-def test_rate_power_round_trips_defaults_to_zero_in_older_files_and_needs_the_uncentred_share():
-    t = _uneven_transfer(rate_power=0.5, lift=True)
-    back = HomologyTransfer.from_payload(t.to_payload())
-    assert back.rate_power == 0.5
-    assert np.allclose(back.interaction([B], t.genes), t.interaction([B], t.genes))
-    old = t.to_payload()
-    del old["rate_power"]
-    assert HomologyTransfer.from_payload(old).rate_power == 0.0
-    with pytest.raises(ValueError, match="rate_power rescales the uncentred share"):
-        _transfer(rate_power=1.0)  # centred
-    with pytest.raises(ValueError, match=r"rate_power must lie in \[0, 1\]"):
-        _uneven_transfer(rate_power=2.0)
-    with pytest.raises(ValueError, match="rate_power rescales the uncentred share"):
-        _transfer().interaction([A], ["g1"], rate_power=1.0)
-
-
-def test_grid_tries_rate_powers_on_uncentred_terms_only_and_picks_the_one_that_ranks_the_target_first():
-    t = _uneven_transfer(power=1.0)
-    t._ident_cache["q"] = np.array([0.5, 0.5], dtype=np.float32)
-    # q's target is g50 ("few"'s), its negative g0 ("many"'s): only the rescaled votes tell them apart
-    f = pd.DataFrame(
-        {"tf": ["q", "q"], "tf_i": [0, 0], "gene_i": [50, 0], "label": [1, 0], "logit": [0.0, 0.0]}
-    )
-    chosen, grid = choose_transfer(
-        {"paper": f, "degree-matched": f},
-        t,
-        ["q"],
-        t.genes,
-        powers=(1.0,),
-        weights=(1.0,),
-        rate_powers=(0.0, 1.0),
-    )
-    assert set(grid.loc[grid["centre"], "rate_power"]) == {0.0}
-    assert set(grid.loc[~grid["centre"], "rate_power"]) == {0.0, 1.0}
-    assert chosen.rate_power == 1.0 and not chosen.centre
-    assert grid.set_index(["centre", "rate_power"])["dm_auroc"].to_dict()[(False, 1.0)] == 1.0

@@ -35,13 +35,6 @@ homologs have a dozen targets, which would swamp the network's logit, the calibr
 It is monotone per query, so no TF's own ranking changes. The centred term has no ratio: ``lift`` needs
 ``centre`` False.
 
-``rate_power`` (gamma, 0..1) divides each training TF's (smoothed) targets by its target rate (the share of
-genes it regulates) to the power gamma before they are mixed: at 1 every homolog votes with its own
-likelihood ratio ("this gene is a target, over an average gene") rather than with its raw 0/1 targets, so a
-homolog with thousands of ChIP-seq targets no longer outweighs an equally identical one with a few dozen
-curated targets. At 0 (files written before the option) the targets are mixed as they are. It needs
-``centre`` False (the centred term subtracts the raw popularity).
-
 Why: on held-out TFs under degree-matched negatives the network's own ranking is gene popularity, while
 the targets of a TF's homologs carry TF-specific signal (CIS-BP-style inference of motifs from DBD
 identity rests on the same fact). Why the uncentred share is on offer: the centred term is negative for
@@ -66,8 +59,6 @@ from grenimja.model.motifs import DONOR_COUNTS, MOTIF_FACTORS, STATISTICS, Motif
 
 # a gene none of a query's homologs regulates would get ln 0; it gets ln 0.01, below every regulated gene
 LIFT_FLOOR = 0.01
-# the smallest target rate a row is divided by under rate_power (one target among 1e6 genes)
-RATE_FLOOR = 1e-6
 
 
 def _per_pair(matrix, rows: Sequence, cols: Sequence, row_idx: np.ndarray, col_idx: np.ndarray) -> np.ndarray:
@@ -100,7 +91,6 @@ class HomologyTransfer:
     ease_lambda: float = 200.0
     smooth: float = 0.0
     lift: bool = False
-    rate_power: float = 0.0
     kmers: PromoterKmers | None = field(default=None, repr=False)
     kmer_weight: float = 0.0
     motifs: MotifTransferPart | None = field(default=None, repr=False)
@@ -124,43 +114,30 @@ class HomologyTransfer:
             raise ValueError(f"smooth must lie in [0, 1], not {self.smooth}")
         if self.lift and self.centre:
             raise ValueError("lift is a ratio of the uncentred share: it needs centre False")
-        if not 0.0 <= self.rate_power <= 1.0:
-            raise ValueError(f"rate_power must lie in [0, 1], not {self.rate_power}")
-        if self.rate_power and self.centre:
-            raise ValueError("rate_power rescales the uncentred share's votes: it needs centre False")
         # keyed by the settings they derive from: an attribute changed on a live term never serves a stale matrix
         self._ease: dict[float, np.ndarray] = {}
-        self._smoothed: dict[tuple[float, float, float], np.ndarray] = {}
-        self._rates: dict[tuple[float, float, float], np.ndarray] = {}
+        self._smoothed: dict[tuple[float, float], np.ndarray] = {}
+        self._rates: dict[tuple[float, float], np.ndarray] = {}
 
-    def targets(self, smooth: float | None = None, rate_power: float | None = None) -> np.ndarray:
+    def targets(self, smooth: float | None = None) -> np.ndarray:
         """(n_training_tfs, n_genes) training targets the weights vote with: 0/1, blended with EASE's
-        prediction of them by ``smooth``, each row divided by its mean over genes to the power
-        ``rate_power`` (the term's own settings unless given; cached per values and ridge)."""
+        prediction of them by ``smooth`` (the term's own unless given; cached per value and ridge)."""
         s = self.smooth if smooth is None else smooth
-        g = self.rate_power if rate_power is None else rate_power
-        if s == 0 and g == 0:
+        if s == 0:
             return self._y
-        key = (float(s), float(self.ease_lambda) if s else 0.0, float(g))
+        key = (float(s), float(self.ease_lambda))
         if key not in self._smoothed:
             y = self._y.astype(np.float64)
-            if s:
-                y = (1 - s) * y + s * (self.ease_weights().T @ y)
-            if g:
-                # a TF with no training target keeps its zero row instead of dividing by 0
-                y = y / np.maximum(y.mean(axis=1, keepdims=True), RATE_FLOOR) ** g
-            self._smoothed[key] = y.astype(np.float32)
+            self._smoothed[key] = ((1 - s) * y + s * (self.ease_weights().T @ y)).astype(np.float32)
         return self._smoothed[key]
 
-    def target_rates(self, smooth: float | None = None, rate_power: float | None = None) -> np.ndarray:
+    def target_rates(self, smooth: float | None = None) -> np.ndarray:
         """(n_training_tfs,) each training TF's mean over all genes of :meth:`targets` (the share of genes
-        it regulates, or its rescaled share with ``rate_power``), in float64; cached like the targets, as
-        every lifted term divides by it."""
+        it regulates), in float64; cached like the targets, as every lifted term divides by it."""
         s = self.smooth if smooth is None else smooth
-        g = self.rate_power if rate_power is None else rate_power
-        key = (float(s), float(self.ease_lambda) if s else 0.0, float(g))
+        key = (float(s), float(self.ease_lambda) if s else 0.0)
         if key not in self._rates:
-            self._rates[key] = self.targets(s, g).mean(axis=1, dtype=np.float64)
+            self._rates[key] = self.targets(s).mean(axis=1, dtype=np.float64)
         return self._rates[key]
 
     def ease_weights(self) -> np.ndarray:
@@ -252,15 +229,14 @@ class HomologyTransfer:
         smooth: float | None = None,
         lift: bool | None = None,
         floor: float = LIFT_FLOOR,
-        rate_power: float | None = None,
     ) -> np.ndarray:
         """(len(proteins), len(genes)) term (share, share minus popularity with ``centre``, or the log of
         the share over the query's mean share with ``lift``); 0 for a gene absent from the training genes or
         None (under ``lift``, what an average gene gets: no term either way). ``power``/``centre``/``smooth``/
-        ``lift``/``rate_power`` override the term's; ``floor`` is what the lift adds to the ratio before the log (model files
+        ``lift`` override the term's; ``floor`` is what the lift adds to the ratio before the log (model files
         use ``LIFT_FLOOR``; other values are for studying it)."""
         w = self.weights(proteins, power)
-        y = self.targets(smooth, rate_power)
+        y = self.targets(smooth)
         cols = np.array([self._gene_col.get(g, -1) if g is not None else -1 for g in genes], dtype=np.int64)
         known = cols >= 0
         out = np.zeros((len(proteins), len(genes)))
@@ -268,14 +244,12 @@ class HomologyTransfer:
             c = cols[known]
             centred = self.centre if centre is None else centre
             out[:, known] = w @ y[:, c] - (self._degree[c] if centred else 0.0)
-            if centred and (self.rate_power if rate_power is None else rate_power):
-                raise ValueError("rate_power rescales the uncentred share's votes: it needs centre False")
             if self.lift if lift is None else lift:
                 if centred:
                     raise ValueError("lift is a ratio of the uncentred share: it needs centre False")
                 # mean over genes of w @ y is w @ (mean over genes of y): no query x all-genes product;
                 # smoothed targets can dip below 0, a share is floored at 0 before the ratio
-                mean_share = np.maximum(w @ self.target_rates(smooth, rate_power), 1e-12)[:, None]
+                mean_share = np.maximum(w @ self.target_rates(smooth), 1e-12)[:, None]
                 out[:, known] = np.log(np.maximum(out[:, known], 0.0) / mean_share + floor)
         return out
 
@@ -290,12 +264,11 @@ class HomologyTransfer:
         smooth: float | None = None,
         lift: bool | None = None,
         floor: float = LIFT_FLOOR,
-        rate_power: float | None = None,
     ) -> np.ndarray:
         """:meth:`interaction` of pairs (proteins[tf_idx[k]], genes[gene_idx[k]]), shape (n_pairs,); each
         distinct TF and gene is computed once."""
         return _per_pair(
-            lambda p, g: self.interaction(p, g, power, centre, smooth, lift, floor, rate_power),
+            lambda p, g: self.interaction(p, g, power, centre, smooth, lift, floor),
             proteins,
             genes,
             tf_idx,
@@ -377,7 +350,6 @@ class HomologyTransfer:
             "ease_lambda": float(self.ease_lambda),
             "smooth": float(self.smooth),
             "lift": bool(self.lift),
-            "rate_power": float(self.rate_power),
             "kmer_weight": float(self.kmer_weight),
             **({} if self.kmers is None else {"kmers": self.kmers.to_payload()}),
             "motif_weight": float(self.motif_weight),
@@ -401,7 +373,6 @@ class HomologyTransfer:
                 ease_lambda=float(d.get("ease_lambda", 200.0)),
                 smooth=float(d.get("smooth", 0.0)),
                 lift=bool(d.get("lift", False)),  # files before it: the share's own scale
-                rate_power=float(d.get("rate_power", 0.0)),  # files before it: targets mixed as they are
                 kmer_weight=float(d.get("kmer_weight", 0.0)),  # files before it: no promoter k-mer term
             )
         except (KeyError, AttributeError, IndexError, TypeError, ValueError) as exc:
@@ -424,7 +395,6 @@ CENTRES = (True, False)
 EASE_LAMBDAS = (50.0, 200.0, 1000.0)
 SMOOTHS = (0.0, 0.5)  # identity terms: raw targets, or half EASE's prediction of them (ridge 200)
 LIFTS = (False, True)
-RATE_POWERS = (0.0, 0.5, 1.0)  # uncentred terms: targets mixed as they are, / sqrt(rate), / rate
 
 
 def best_row(grid: pd.DataFrame) -> pd.Series:
@@ -442,7 +412,6 @@ def choose_transfer(
     centres: Sequence[bool] = CENTRES,
     smooths: Sequence[float] = (0.0,),
     lifts: Sequence[bool] = (False,),
-    rate_powers: Sequence[float] = (0.0,),
 ) -> tuple[HomologyTransfer, pd.DataFrame]:
     """Grid-search candidate term (identity full / dbd, or similarity "targets" with its ridge) x centre x
     ``power`` x ``weight`` on validation pairs; returns the chosen term and the grid.
@@ -463,8 +432,7 @@ def choose_transfer(
     :func:`grenimja.metrics.selection_min_positives`) and the paper protocol's pooled AUROC:
     a term that buys TF-specificity by giving up the popularity signal the paper protocol rewards (or the
     reverse) does not win. ``smooths``: values of ``smooth`` tried for identity terms; ``lifts``: values of
-    ``lift`` tried for every term; ``rate_powers``: values of ``rate_power`` tried for uncentred terms. Ties go
-    to the first in grid order (smaller weight first).
+    ``lift`` tried for every term. Ties go to the first in grid order (smaller weight first).
     """
     from grenimja.metrics import auroc_summary, selection_min_positives
 
@@ -476,13 +444,12 @@ def choose_transfer(
         for centre in centres:
             # a "targets" term weighs training TFs by EASE; its power only serves queries that are not
             # training TFs (none on a split's validation part), so it keeps the one it was made with
-            for power, smooth, lift, rate_power in itertools.product(
+            for power, smooth, lift in itertools.product(
                 powers if term.similarity == "identity" else (term.power,),
                 smooths if term.similarity == "identity" else (0.0,),
                 lifts,
-                rate_powers,
             ):
-                if (lift or rate_power) and centre:  # options of the uncentred share only
+                if lift and centre:  # a ratio of the uncentred share only
                     continue
                 inter = {
                     name: term.pair_interaction(
@@ -494,7 +461,6 @@ def choose_transfer(
                         centre,
                         smooth,
                         lift,
-                        rate_power=rate_power,
                     )
                     for name, f in base.items()
                 }
@@ -504,7 +470,6 @@ def choose_transfer(
                     row |= {
                         "smooth": smooth,
                         "lift": lift,
-                        "rate_power": rate_power,
                         "centre": centre,
                         "power": power,
                         "weight": weight,
@@ -520,13 +485,12 @@ def choose_transfer(
     grid = pd.DataFrame(rows)
     best = best_row(grid)
     chosen = candidates[int(best["candidate"])]
-    chosen.power, chosen.weight, chosen.centre, chosen.smooth, chosen.lift, chosen.rate_power = (
+    chosen.power, chosen.weight, chosen.centre, chosen.smooth, chosen.lift = (
         float(best["power"]),
         float(best["weight"]),
         bool(best["centre"]),
         float(best["smooth"]),
         bool(best["lift"]),
-        float(best["rate_power"]),
     )
     return chosen, grid.drop(columns="candidate")
 
@@ -671,9 +635,7 @@ def add_transfer(
         candidates += [
             HomologyTransfer.fit(ds, split, similarity="targets", ease_lambda=lam) for lam in EASE_LAMBDAS
         ]
-    term, grid = choose_transfer(
-        base, candidates, proteins, genes, smooths=SMOOTHS, lifts=LIFTS, rate_powers=RATE_POWERS
-    )
+    term, grid = choose_transfer(base, candidates, proteins, genes, smooths=SMOOTHS, lifts=LIFTS)
     if grid_out:
         Path(grid_out).parent.mkdir(parents=True, exist_ok=True)
         grid.round(4).to_csv(grid_out, index=False)
@@ -725,7 +687,6 @@ def add_transfer(
         "ease_lambda": term.ease_lambda if term.similarity == "targets" or term.smooth else None,
         "smooth": term.smooth,
         "lift": term.lift,
-        "rate_power": term.rate_power,
         "dataset": Path(dataset).name,
         "split": split,
         "training_tfs": len(term.tfs),

@@ -281,11 +281,8 @@ def _transfer_section(res: Path) -> list[str]:
         "that is EASE's prediction of its unseen targets. With `lift` True the term is the log of the share over "
         "the query's share averaged over all genes (how many times more its homologs regulate the gene than an "
         "average gene, floored at 0.01), monotone per TF, so each TF's ranking is the share's, while TFs whose "
-        "homologs have few targets are put on the scale of those whose homologs have many. `rate power` gamma "
-        "(files written since 2026-11-27 afternoon; 0 before) divides each training TF's targets by its target "
-        "rate^gamma before they vote: at 1 each homolog votes with its own likelihood ratio, so one with "
-        "thousands of ChIP-seq targets does not outvote an equally close one with a few dozen curated targets. "
-        "Kind, smoothing, lift, rate power, centre, power and weight are chosen together on the validation part (grid in `results/validation/transfer_*.csv`; criterion: degree-matched per-TF AUROC + "
+        "homologs have few targets are put on the scale of those whose homologs have many. Kind, smoothing, "
+        "lift, centre, power and weight are chosen together on the validation part (grid in `results/validation/transfer_*.csv`; criterion: degree-matched per-TF AUROC + "
         f"paper pooled AUROC; per-TF means over the TFs with at least {MIN_POSITIVES} positives in files written since "
         "2026-11-27, marked *, over every TF with both classes before). Then the promoter k-mer part (`grenimja/model/kmers.py`; files written since "
         "2026-11-26): each training TF's signature over canonical 6-mers of its training targets' promoters "
@@ -297,9 +294,9 @@ def _transfer_section(res: Path) -> list[str]:
         "Then the final logit is Platt-scaled on the paper protocol's validation pairs "
         "(monotone: no AUROC changes). Validation metrics, network alone -> with the term:",
         "",
-        "| model | split | similarity | smooth | lift | rate power | centre | power | weight | k-mer weight | "
-        "paper AUROC | paper per-TF AUROC | degree-matched AUROC | degree-matched per-TF AUROC |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| model | split | similarity | smooth | lift | centre | power | weight | k-mer weight | paper AUROC | "
+        "paper per-TF AUROC | degree-matched AUROC | degree-matched per-TF AUROC |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for label, t in rows:
         a, w = t["valid_network_alone"], t["valid_with_term"]
@@ -311,8 +308,7 @@ def _transfer_section(res: Path) -> list[str]:
         star = " *" if t.get("per_tf_min_positives") else ""
         out.append(
             f"| {label}{star} | {t['split']} | {_similarity_label(t)} | {t.get('smooth', 0.0):g} | "
-            f"{t.get('lift', False)} | {t.get('rate_power', 0.0):g} | {t.get('centre', True)} | "
-            f"{t['power']:g} | {t['weight']:g} | "
+            f"{t.get('lift', False)} | {t.get('centre', True)} | {t['power']:g} | {t['weight']:g} | "
             f"{'-' if km is None else format(km['weight'], 'g')} | {cells} |"
         )
     kms = [(label, t) for label, t in rows if t.get("kmers")]
