@@ -27,6 +27,7 @@ PAPER = {
 
 BASELINES = (
     "prior",
+    "selective-prior",
     "homolog",
     "lr",
     "svm",
@@ -62,6 +63,7 @@ def baseline_suite(
         GeneEASE,
         LogisticMF,
         NearestHomolog,
+        SelectiveRegulatorPrior,
         SharedTargetsEASE,
     )
 
@@ -69,6 +71,7 @@ def baseline_suite(
     bg = 300 if quick else 2000
     make = {
         "prior": GeneDegreePrior,
+        "selective-prior": SelectiveRegulatorPrior,
         "homolog": NearestHomolog,
         "lr": lambda: FeatureBaseline("lr", emb, n),
         "svm": lambda: FeatureBaseline("svm", emb, n),

@@ -16,7 +16,7 @@ from grenimja.baselines.pwmscan import (
     occupancy_scores,
     pfm_to_pwm,
 )
-from grenimja.baselines.simple import GeneDegreePrior, NearestHomolog
+from grenimja.baselines.simple import GeneDegreePrior, NearestHomolog, SelectiveRegulatorPrior
 from grenimja.benchmark import run_benchmark, to_markdown
 from grenimja.dataset import load_dataset
 from grenimja.tokenize import Vocab
@@ -39,6 +39,7 @@ def _suite(emb):
     return [
         GeneDegreePrior(),
         NearestHomolog(),
+        SelectiveRegulatorPrior(),
         FeatureBaseline("lr", emb, 5000),
         FeatureBaseline("svm", emb, 5000),
         FeatureBaseline("xgb", emb, 5000),
@@ -46,7 +47,7 @@ def _suite(emb):
     ]
 
 
-@pytest.mark.parametrize("k", range(6))
+@pytest.mark.parametrize("k", range(7))
 def test_baseline_scores_are_valid_and_ignore_test_labels(ds, small_embeddings, k):
     test = ds.split("unknown", "test")
     a = _suite(small_embeddings)[k].fit(ds, "unknown").score(test)
@@ -81,6 +82,34 @@ def test_gene_prior_is_the_fraction_of_training_tfs():
     ds = Dataset(None, pd.DataFrame({"tf": list("abc")}), pd.DataFrame({"gene": ["g0", "g1"]}), pairs, {})
     prior = GeneDegreePrior().fit(ds, "unknown")
     assert prior.raw(pairs).tolist() == [1.0, 0.5, 1.0, 0.5, 1.0]
+
+
+def test_selectivity_weighted_prior_counts_a_selective_regulator_more_and_ignores_the_tf():
+    import pandas as pd
+
+    from grenimja.dataset import Dataset
+
+    # 4 genes; TF a regulates g0, g1, g2 (rate 3/4), TF b only g3 (rate 1/4): g0 and g3 have one regulator
+    # each (the same degree), but g3's is the selective one
+    pairs = pd.DataFrame(
+        {
+            "tf": list("aaaabc"),
+            "gene": ["g0", "g1", "g2", "g3", "g3", "g0"],
+            "label": [1, 1, 1, 0, 1, 0],
+            "split_unknown": ["train"] * 5 + ["test"],
+            "tf_i": [0, 0, 0, 0, 1, 2],
+            "gene_i": [0, 1, 2, 3, 3, 0],
+        }
+    )
+    genes = pd.DataFrame({"gene": ["g0", "g1", "g2", "g3"]})
+    ds = Dataset(None, pd.DataFrame({"tf": list("abc")}), genes, pairs, {})
+    prior = SelectiveRegulatorPrior().fit(ds, "unknown")
+    # mean over the 2 training TFs of 1 / rate: g0..g2 get (4/3) / 2, g3 gets 4 / 2
+    assert prior.raw(pairs).tolist() == pytest.approx([2 / 3, 2 / 3, 2 / 3, 2.0, 2.0, 2 / 3])
+    assert GeneDegreePrior().fit(ds, "unknown").raw(pairs)[[0, 3]].tolist() == [0.5, 0.5]
+    # TF-blind: the same gene scores the same for any TF
+    other = pairs.assign(tf_i=2)
+    assert np.array_equal(prior.raw(other), prior.raw(pairs))
 
 
 def test_pwm_formula_and_planted_site_scores_highest():
