@@ -723,7 +723,8 @@ def protocol_summary(pm: pd.DataFrame) -> str:
         col = col if five else "per-TF AUROC"
         o, b = dm.loc[ours, col], dm.loc[best[0], col]
         out.append(
-            f"With degree-matched negatives (popularity is no help) the model ranks a TF's targets at a mean "
+            f"With degree-matched negatives (a gene's count of regulators is no help) the model ranks a TF's "
+            f"targets at a mean "
             f"per-TF AUROC of {o:.3f}{f' over TFs with at least {MIN_POSITIVES} positives' if five else ''}, "
             f"against {b:.3f} "
             f"for the best other baseline ({best[0].removeprefix('best other baseline: ')})."
