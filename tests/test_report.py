@@ -411,3 +411,28 @@ def test_why_not_bundled_compares_criteria_only_on_the_same_per_tf_mean(tmp_path
     assert "selection criterion of 1.300 against the bundled 60 bp model's 1.300" in _why_not_bundled(
         tmp_path
     )
+
+
+def test_selectivity_section_reads_the_stricter_check_beside_the_degree_matched_figure(tmp_path):
+    from grenimja.report.cards import _selectivity_section
+
+    assert _selectivity_section(tmp_path) == []  # scripts/selectivity_matched.py not run: no section
+    pd.DataFrame(
+        {
+            "split": ["unknown"] * 3,
+            "model": ["GReNIMJA (bundled)", "selectivity-weighted prior", "nearest homolog"],
+            "pairs": [100] * 3,
+            "tfs_min_positives": [30] * 3,
+            "pooled_auroc": [0.55, 0.47, 0.51],
+            "per_tf_auroc_min_positives": [0.589, 0.502, 0.548],
+        }
+    ).to_csv(tmp_path / "selectivity_matched.csv", index=False)
+    (tmp_path / "v1").mkdir()
+    (tmp_path / "v1" / "benchmark_unknown_degree_matched.json").write_text(
+        json.dumps([{"model": "GReNIMJA (this repo)", "per_tf_auroc_min_positives": 0.616}])
+    )
+    text = "\n".join(_selectivity_section(tmp_path))
+    assert "## Degree-matched negatives matched on selectivity too" in text
+    assert (
+        "- unknown: GReNIMJA 0.589 (degree-matched only: 0.616); best baseline nearest homolog 0.548." in text
+    )
