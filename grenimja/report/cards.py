@@ -785,6 +785,7 @@ def model_card(models: Path, datasets: Path, res: Path) -> str:
             )
         lines.append("")
     lines += _transfer_section(res)
+    lines += _selectivity_section(res)
     lines += _extra_terms_section(res)
     lines += _homology_model_section(res)
     lines += _gpu_section(res)
