@@ -729,4 +729,12 @@ def protocol_summary(pm: pd.DataFrame) -> str:
             f"against {b:.3f} "
             f"for the best other baseline ({best[0].removeprefix('best other baseline: ')})."
         )
+        from grenimja.baselines.simple import SelectiveRegulatorPrior
+
+        if best[0].endswith(SelectiveRegulatorPrior.name):
+            out.append(
+                "That baseline ignores the TF: it counts which kind of TFs regulate a gene (selective, mostly "
+                "curated ones weigh more), which degree-matched negatives do not match; the model card's "
+                "selectivity-matched check takes it out."
+            )
     return " ".join(out)

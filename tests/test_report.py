@@ -394,6 +394,14 @@ def test_home_metrics_put_the_prior_and_the_best_full_coverage_baseline_beside_t
     assert "prior's pooled AUROC is 0.780, above the model's 0.700" in text
     assert "per-TF AUROC of 0.680, against 0.570 for the best other baseline (nearest homolog)" in text
     assert protocol_summary(pm[pm["model"] == "GReNIMJA (bundled)"]) == ""  # no baseline rows: no sentence
+    assert "ignores the TF" not in text
+    # a TF-blind best baseline is named as such
+    blind = pm.replace(
+        "best other baseline: nearest homolog", "best other baseline: selectivity-weighted prior"
+    )
+    assert "That baseline ignores the TF: it counts which kind of TFs regulate a gene" in protocol_summary(
+        blind
+    )
 
 
 def test_why_not_bundled_compares_criteria_only_on_the_same_per_tf_mean(tmp_path):
