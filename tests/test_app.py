@@ -24,7 +24,7 @@ def test_home_shows_model_card_and_citation():
     ours = protocols[protocols["model"] == "GReNIMJA (bundled)"]
     assert list(ours["negatives"]) == ["paper", "degree-matched"]
     assert protocols["AUROC"].between(0, 1).all()
-    assert "degree-matched" in text and "TF-blind score gets 0.5" in text
+    assert "degree-matched" in text and "TF-blind gene-degree prior gets 0.5" in text
     # the model's numbers come with the TF-blind prior beside them, blind (0.5) under degree-matched negatives
     prior = protocols[protocols["model"] == "gene-degree prior (ignores the TF)"].set_index("negatives")
     assert abs(prior.loc["degree-matched", "per-TF AUROC"] - 0.5) < 0.01

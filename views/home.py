@@ -34,7 +34,7 @@ if not pm.empty:
     st.markdown(
         "**Test metrics under both protocols.** *paper*: random non-targets per TF as negatives (gene "
         "popularity alone scores well here); *degree-matched*: each target of a TF against a non-target of the "
-        "same TF with as many known regulators (a TF-blind score gets 0.5)."
+        "same TF with as many known regulators (the TF-blind gene-degree prior gets 0.5)."
     )
     st.dataframe(
         pm,
