@@ -72,9 +72,9 @@ class Dataset:
             self._matched[key] = self._degree_matched(split, part)
         return self._matched[key]
 
-    def _degree_matched(self, split: str, part: str) -> pd.DataFrame:
-        from grenimja.data.negatives import degree_matched_negatives
-
+    def negative_exclusions(self, split: str) -> dict[str, set[str]]:
+        """TF -> genes that may not be its matched negatives in ``split``: its links in any source
+        (``known_any_source.tsv``, read once per Dataset) and the genes of its train / valid pairs."""
         path = self.path / "known_any_source.tsv"
         if not path.is_file():
             raise DataFileError(
@@ -83,13 +83,18 @@ class Dataset:
             )
         if self._known_links is None:  # read once per Dataset, shared by every (split, part)
             self._known_links = pd.read_csv(path, sep="\t")
-        known = self._known_links
         # a pair the model was fitted or validated on is no test negative (its label was seen)
         seen = self.pairs[self.pairs[f"split_{split}"].isin(["train", "valid"])]
         exclude: dict[str, set[str]] = {}
-        for frame in (known, seen):
+        for frame in (self._known_links, seen):
             for tf, genes in frame.groupby("tf")["gene"]:
                 exclude.setdefault(tf, set()).update(genes)
+        return exclude
+
+    def _degree_matched(self, split: str, part: str) -> pd.DataFrame:
+        from grenimja.data.negatives import degree_matched_negatives
+
+        exclude = self.negative_exclusions(split)
         pos = self.split(split, part)
         pos = pos[pos["label"] == 1]
         seed = int(self.report.get("config", {}).get("seed", 0))

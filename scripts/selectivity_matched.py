@@ -6,9 +6,9 @@ Degree-matched negatives (``grenimja.data.negatives``) match the number of a gen
 not which regulators they are, and the TF-blind selectivity-weighted prior
 (:class:`grenimja.baselines.simple.SelectiveRegulatorPrior`) scores above 0.5 there. This script draws a
 stricter set of test negatives: per positive (tf, gene), the nearest-degree bucket as the degree-matched
-sampler takes it, then within it the gene not linked to the TF (in any source, or in the split's train /
-valid pairs) whose selectivity-weighted score is nearest the positive gene's, each used once per TF before
-any is reused. It then scores the bundled model of each split (network + transfer term; calibration is
+sampler takes it (where a lower and a higher degree are equally near, the higher; the sampler tosses a seeded
+coin), then within it the gene not linked to the TF (:meth:`grenimja.dataset.Dataset.negative_exclusions`)
+whose selectivity-weighted score is nearest the positive gene's, each used once per TF before any is reused. It then scores the bundled model of each split (network + transfer term; calibration is
 monotone) and the TF-blind and homolog baselines on those pairs.
 
 Writes ``results/selectivity_matched.csv``: split, model, pairs, TFs with >= 5 positives, pooled AUROC and
@@ -38,12 +38,7 @@ def selectivity_matched_pairs(ds: Dataset, split: str, part: str = "test") -> pd
 
     Returns a frame with tf, gene, label, tf_i, gene_i (positives first, in the part's order), and for a
     negative ``matched_gene``, its positive's gene."""
-    ds.evaluation_pairs(split, part, "degree-matched")  # reads the build's links to every source once
-    seen = ds.pairs[ds.pairs[f"split_{split}"].isin(["train", "valid"])]
-    exclude: dict[str, set[str]] = {}
-    for frame in (ds._known_links, seen):
-        for tf, genes in frame.groupby("tf")["gene"]:
-            exclude.setdefault(tf, set()).update(genes)
+    exclude = ds.negative_exclusions(split)
     degree = ds.gene_degree(split)
     gene_i = {g: i for i, g in enumerate(ds.genes["gene"])}
     prior = SelectiveRegulatorPrior().fit(ds, split).prior

@@ -64,11 +64,11 @@ class GeneDegreePrior(_Calibrated):
         return self.prior[pairs["gene_i"].to_numpy()]
 
 
-class SelectiveRegulatorPrior(_Calibrated):
+class SelectiveRegulatorPrior(GeneDegreePrior):
     """score(tf, gene) = mean over training TFs ``s`` of ``[s regulates gene] / rate_s``, ``rate_s`` being the
     share of genes ``s`` regulates in the training part.
 
-    Ignores the TF, like :class:`GeneDegreePrior`, but counts each regulator by how selective it is: a gene
+    Ignores the TF, like :class:`GeneDegreePrior` (whose per-gene look-up it shares), but counts each regulator by how selective it is: a gene
     regulated by TFs with a few dozen (curated) targets outscores one regulated by as many TFs with thousands
     of ChIP-seq targets. Degree-matched negatives match the plain count of regulators, not this one, so
     this TF-blind score is not held at 0.5 there; it measures how much of a degree-matched AUROC a score can
@@ -86,9 +86,6 @@ class SelectiveRegulatorPrior(_Calibrated):
         self.prior /= max(tr["tf_i"].nunique(), 1)
         self._calibrate(ds, split)
         return self
-
-    def raw(self, pairs: pd.DataFrame) -> np.ndarray:
-        return self.prior[pairs["gene_i"].to_numpy()]
 
 
 class NearestHomolog(_Calibrated):

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from grenimja.data.datadir import data_file
+from grenimja.data.sequences import promoter_window
 
 
 def read_cpg_islands(data_dir=None) -> pd.DataFrame:
@@ -26,11 +27,9 @@ def cpg_flags(
     islands
         Frame with ``chrom``, ``start``, ``end`` (0-based half-open, as UCSC).
     """
-    tss = genes["tss"].to_numpy(np.int64)
-    plus = (genes["strand"] == "+").to_numpy()
-    # the window of promoter_window, for every gene at once
-    w_start = np.where(plus, tss - upstream, tss - downstream)
-    w_end = np.where(plus, tss + downstream + 1, tss + upstream + 1)
+    w_start, w_end = promoter_window(
+        genes["tss"].to_numpy(np.int64), genes["strand"].to_numpy(), upstream, downstream
+    )
     chroms = genes["chrom"].to_numpy()
     out = np.zeros(len(genes), dtype=bool)
     for chrom, isl in islands.groupby("chrom", sort=False):

@@ -99,15 +99,19 @@ def read_epd_bed(data_dir=None) -> pd.DataFrame:
     return bed
 
 
-def promoter_window(tss: int, strand: str, upstream: int = 1000, downstream: int = -1) -> tuple[int, int]:
+def promoter_window(tss, strand, upstream: int = 1000, downstream: int = -1):
     """Half-open genome interval [start, end) of the window ``-upstream..downstream`` around a TSS.
 
     Offsets are relative to the TSS on the gene's strand (TSS = 0; -1 is the base just upstream),
-    so the default is the paper's 1000 bp just upstream of the TSS.
+    so the default is the paper's 1000 bp just upstream of the TSS. ``tss`` (int) and ``strand`` ("+" or
+    "-") give one window as two ints; arrays of them give (n,) arrays of starts and ends.
     """
-    if strand == "+":
-        return tss - upstream, tss + downstream + 1
-    return tss - downstream, tss + upstream + 1
+    plus = np.asarray(strand) == "+"
+    start = np.asarray(tss) - np.where(plus, upstream, downstream)
+    end = np.asarray(tss) + np.where(plus, downstream, upstream) + 1
+    if start.ndim == 0:
+        return int(start), int(end)
+    return start, end
 
 
 def cut_window(chrom_seq: str, tss: int, strand: str, upstream: int = 1000, downstream: int = -1) -> str:
