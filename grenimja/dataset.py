@@ -69,7 +69,7 @@ class Dataset:
             return self.split(split, part)
         key = (split, part)
         if key not in self._matched:
-            self._matched[key] = self._degree_matched(split, part)
+            self._matched[key] = self.degree_matched_pairs(split, part)
         return self._matched[key]
 
     def negative_exclusions(self, split: str) -> dict[str, set[str]]:
@@ -91,14 +91,20 @@ class Dataset:
                 exclude.setdefault(tf, set()).update(genes)
         return exclude
 
-    def _degree_matched(self, split: str, part: str) -> pd.DataFrame:
+    def degree_matched_pairs(self, split: str, part: str, secondary: pd.Series | None = None) -> pd.DataFrame:
+        """The part's positives and their degree-matched negatives, as :meth:`evaluation_pairs` gives them
+        (which caches this call without ``secondary``). ``secondary``: a second score per gene (index:
+        gene symbol) that the negative is matched on within the nearest-degree bucket
+        (:func:`grenimja.data.negatives.degree_matched_negatives`), a stricter protocol; not cached."""
         from grenimja.data.negatives import degree_matched_negatives
 
         exclude = self.negative_exclusions(split)
         pos = self.split(split, part)
         pos = pos[pos["label"] == 1]
         seed = int(self.report.get("config", {}).get("seed", 0))
-        neg = degree_matched_negatives(pos[["tf", "gene"]], self.gene_degree(split), exclude, seed)
+        neg = degree_matched_negatives(
+            pos[["tf", "gene"]], self.gene_degree(split), exclude, seed, secondary=secondary
+        )
         # a TF linked to every other gene has no candidate: its positives are left out, and counted
         lone = ~pos["tf"].isin(set(neg["tf"]))
         self.unmatched[(split, part)] = {

@@ -77,6 +77,21 @@ def test_degree_matched_negatives_use_each_gene_of_a_degree_once_before_reusing(
     assert neg["gene"].nunique() == 4 and set(neg["gene"]) <= {f"g{i}" for i in range(5)}
 
 
+def test_degree_matched_negatives_with_a_secondary_score_take_its_nearest_gene_within_the_degree():
+    degree = pd.Series({"p": 3, "q": 3, "a": 3, "b": 3, "c": 3, "z": 7})
+    score = pd.Series({"p": 0.9, "q": 0.1, "a": 0.0, "b": 0.5, "c": 1.0, "z": 0.9})
+    pos = pd.DataFrame({"tf": ["T", "T", "T"], "gene": ["p", "q", "r"]})  # r: no degree, no score -> 0
+    ex = {"T": {"p", "q", "r"}}
+    neg = degree_matched_negatives(
+        pos, degree.reindex(["p", "q", "a", "b", "c", "z"]), ex, 0, secondary=score
+    )
+    got = dict(zip(neg["matched_gene"], neg["gene"], strict=True))
+    # p (0.9) -> c (1.0), never z (0.9 but degree 7); q (0.1) -> a (0.0); r (degree 0 -> bucket 3, score 0)
+    # -> b, the only gene of the bucket not yet drawn
+    assert got == {"p": "c", "q": "a", "r": "b"}
+    assert (neg["degree"] == 3).all()
+
+
 @pytest.fixture(scope="module")
 def ds(small_dataset):
     return load_dataset(small_dataset)

@@ -44,6 +44,7 @@ def degree_matched_negatives(
     degree: pd.Series,
     exclude: dict[str, set[str]],
     seed: int,
+    secondary: pd.Series | None = None,
 ) -> pd.DataFrame:
     """For each positive (tf, gene), a negative (tf, gene') whose degree is closest to the gene's.
 
@@ -62,6 +63,11 @@ def degree_matched_negatives(
     seed
         Seed of the numpy generator that orders candidates of equal degree and breaks distance ties
         (lower vs higher degree). TFs are processed in sorted order, their positives by gene.
+    secondary
+        Optional second score per gene (index: gene symbol; a gene it lacks counts as 0). Given, the
+        negative is, within the nearest-degree bucket, the unused gene whose score is nearest the
+        positive's (a stricter protocol: ``scripts/selectivity_matched.py`` passes the TF-blind
+        selectivity-weighted prior). Without it the draw is unchanged.
 
     Returns
     -------
@@ -81,6 +87,12 @@ def degree_matched_negatives(
             buckets[int(d)] = [str(x) for x in rng.permutation(np.asarray(g))]
         levels = np.array(sorted(buckets))
         used = dict.fromkeys(buckets, 0)
+        if secondary is not None:
+            # per bucket: its genes' secondary scores and which of them this TF has drawn
+            by_score = {
+                d: (np.asarray(b), secondary.reindex(b).fillna(0.0).to_numpy(float), np.zeros(len(b), bool))
+                for d, b in buckets.items()
+            }
         for gene in grp["gene"]:
             d = int(universe.get(gene, 0))
             k = int(np.searchsorted(levels, d))
@@ -94,8 +106,17 @@ def degree_matched_negatives(
                 pick = hi
             else:
                 pick = lo
-            bucket = buckets[int(pick)]
-            neg = bucket[used[int(pick)] % len(bucket)]
-            used[int(pick)] += 1
+            if secondary is None:
+                bucket = buckets[int(pick)]
+                neg = bucket[used[int(pick)] % len(bucket)]
+                used[int(pick)] += 1
+            else:
+                names, score, drawn = by_score[int(pick)]
+                if drawn.all():  # every gene of the bucket drawn once: start again
+                    drawn[:] = False
+                free = np.flatnonzero(~drawn)
+                j = free[np.argmin(np.abs(score[free] - float(secondary.get(gene, 0.0))))]
+                drawn[j] = True
+                neg = str(names[j])
             rows.append((tf, neg, gene, int(pick), d))
     return pd.DataFrame(rows, columns=["tf", "gene", "matched_gene", "degree", "matched_degree"])
