@@ -169,7 +169,17 @@ def cmd_transfer(a) -> int:
 
         frame, _ = read_tf_proteins("dbd", load_mapper(a.data_dir), a.data_dir)
         dbd = dict(zip(frame["tf"], frame["protein"], strict=True))
-    res = add_transfer(a.model, a.embeddings, a.dataset, a.split, a.out, a.grid_out, dbd=dbd, motifs=a.motifs)
+    res = add_transfer(
+        a.model,
+        a.embeddings,
+        a.dataset,
+        a.split,
+        a.out,
+        a.grid_out,
+        dbd=dbd,
+        motifs=a.motifs,
+        own_kmers=a.own_kmers,
+    )
     print(json.dumps(res, indent=1))
     return 0
 
@@ -645,6 +655,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also the motif-transfer part: PWM hits on each gene's 300 bp window of the query's most "
         "identical other TF with a JASPAR matrix, its weight (0 included) chosen on validation",
+    )
+    tr.add_argument(
+        "--own-kmers",
+        action="store_true",
+        help="last, the own-target k-mer part: a query that is a training TF scores each gene's 300 bp window "
+        "with the k-mers of its own training targets' windows; k and weight (0 included) chosen on validation "
+        "(only the known split's validation TFs are training TFs)",
     )
     _add_data_dir(tr)
     tr.set_defaults(func=cmd_transfer)

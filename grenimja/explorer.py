@@ -236,9 +236,15 @@ MOTIFS_HELP = (
 )
 KMERS_HELP = (
     "Every promoter, a catalogue gene's or an uploaded one, also gets the term's promoter k-mer part: how much "
-    "its 6-mer make-up resembles that of the promoters of this TF's training targets (for a protein the model "
-    "was not trained on, of its closest training TFs' targets), beyond what the promoters of popular genes "
-    "share. An uploaded promoter that is not a catalogue gene gets this part and the network's score only."
+    "its 6-mer make-up resembles that of the promoters of the targets of the training TFs the term draws on "
+    "(the same TFs, with the same weights, as above), beyond what the promoters of popular genes share. An "
+    "uploaded promoter that is not a catalogue gene gets this part and the network's score only."
+)
+OWN_KMERS_HELP = (
+    "For a TF this model was trained on (same protein), catalogue genes also get the own-target k-mer part: "
+    "how much the gene's 300 bp promoter window resembles, in its short-word (k-mer) make-up, the windows of "
+    "this TF's own training targets, beyond what popular genes' windows share. Other proteins and uploaded "
+    "promoters do not get it."
 )
 
 LIFT_HELP = (
@@ -309,6 +315,8 @@ def model_notes(bundle: Bundle) -> list[str]:
         notes.append(KMERS_HELP if term.kmers is not None and term.kmer_weight else NETWORK_ALONE_HELP)
     if term is not None and term.motifs is not None and term.motif_weight:
         notes.append(MOTIFS_HELP)
+    if term is not None and term.own is not None and term.own_weight:
+        notes.append(OWN_KMERS_HELP)
     cal = calibration_note(bundle)
     return notes + ([cal] if cal else [])
 

@@ -161,7 +161,12 @@ def run_split(split: str) -> list[dict]:
     # the weights of the bundled score's parts these rows were measured on (the report flags rows measured
     # before the model file carried a part, or with another weight of it)
     return [
-        r | {"bundled_kmer_weight": float(term.kmer_weight), "bundled_motif_weight": float(term.motif_weight)}
+        r
+        | {
+            "bundled_kmer_weight": float(term.kmer_weight),
+            "bundled_motif_weight": float(term.motif_weight),
+            "bundled_own_weight": float(term.own_weight),
+        }
         for r in rows
     ]
 

@@ -298,6 +298,29 @@ def test_the_card_shows_the_k_mer_weight_and_which_tried_terms_predate_it(tmp_pa
         tmp_path / "validation" / "extra_terms.csv", index=False
     )
     assert "measured before" not in "\n".join(_extra_terms_section(tmp_path))
+    # an own-target part chosen after the motif part: each part's line reads its own before -> after
+    own = {
+        "k": 7,
+        "length": 300,
+        "weight": 409.6,
+        "valid_without": {"paper_auroc": 0.81, "dm_per_tf_auroc": 0.72},
+    }
+    (tmp_path / "validation" / "transfer_known60.json").write_text(
+        json.dumps(rec | {"kmers": kmers, "motifs": motifs, "own_kmers": own})
+    )
+    text = "\n".join(_transfer_section(tmp_path))
+    assert "degree-matched per-TF AUROC 0.7120 -> 0.7200." in text  # the motif part: up to the own part
+    assert (
+        "7-mers, weight 409.6; paper AUROC 0.8100 -> 0.8000, degree-matched per-TF AUROC 0.7200 -> 0.7240."
+        in text
+    )
+    assert "The known rows were measured before the own-target k-mer part" in "\n".join(
+        _extra_terms_section(tmp_path)
+    )
+    extra.assign(bundled_kmer_weight=204.8, bundled_motif_weight=51.2, bundled_own_weight=409.6).to_csv(
+        tmp_path / "validation" / "extra_terms.csv", index=False
+    )
+    assert "measured before" not in "\n".join(_extra_terms_section(tmp_path))
 
 
 def test_the_paper_gap_section_reads_its_figures_and_claims_from_the_script_outputs(tmp_path):

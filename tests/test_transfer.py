@@ -459,6 +459,12 @@ def test_the_pages_say_which_kind_of_term_ranks_the_genes(tiny_model_dir):
     notes = model_notes(b)
     assert any("also gets the term's promoter k-mer part" in n for n in notes)
     assert not any("scored by the network alone" in n for n in notes)
+    assert not any("own-target k-mer part" in n for n in notes)
+    from grenimja.model.own_kmers import OwnTargetKmers
+
+    t.own = OwnTargetKmers.fit(t._y, t.genes, k=6, windows={g: "ACGTACGGATAAGT" * 20 for g in t.genes})
+    t.own_weight = 1.0
+    assert any("own-target k-mer part" in n for n in model_notes(b))
 
 
 def test_smoothing_lets_a_query_inherit_its_homolog_s_partners_targets():

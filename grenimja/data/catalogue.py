@@ -61,6 +61,12 @@ def read_packaged(name: str) -> pd.DataFrame:
     return pd.read_parquet(path)
 
 
+def epd300_windows() -> dict[str, str]:
+    """Gene -> its 300 bp promoter window (-249..+50) from the packaged catalogue (read on every call)."""
+    w = read_packaged(PROMOTER_FILES["epd300"])
+    return dict(zip(w["gene"], w["promoter"], strict=True))
+
+
 def _write(df: pd.DataFrame, path: Path) -> None:
     # no index, fixed compression and row order: the same inputs give the same bytes
     df.reset_index(drop=True).to_parquet(path, index=False, compression="zstd")

@@ -151,7 +151,14 @@ class PromoterKmers:
             "length": int(self.length),
             "mean": torch.from_numpy(self.mean.astype(np.float32)),
             "scale": torch.from_numpy(self.scale.astype(np.float32)),
-            "signature": torch.from_numpy(self.signature.astype(np.float32)),
+            # float16 where the signature was rounded to it when fitted (own-target part), else float32
+            "signature": torch.from_numpy(
+                np.ascontiguousarray(
+                    self.signature
+                    if self.signature.dtype == np.float16
+                    else self.signature.astype(np.float32)
+                )
+            ),
         }
 
     @classmethod

@@ -76,10 +76,9 @@ class MotifTransferPart:
     def windows(self) -> dict[str, str]:
         """Gene -> 300 bp window, from the packaged catalogue (read once)."""
         if self._windows is None:
-            from grenimja.data.catalogue import read_packaged
+            from grenimja.data.catalogue import epd300_windows
 
-            w = read_packaged("promoters_epd300.parquet")
-            self._windows = dict(zip(w["gene"], w["promoter"], strict=True))
+            self._windows = epd300_windows()
         return self._windows
 
     def donors(self, protein: str) -> tuple[np.ndarray, np.ndarray]:

@@ -56,6 +56,7 @@ import torch
 from grenimja.errors import ModelFileError
 from grenimja.model.kmers import PromoterKmers
 from grenimja.model.motifs import DONOR_COUNTS, MOTIF_FACTORS, STATISTICS, MotifTransferPart
+from grenimja.model.own_kmers import OWN_KMER_FACTORS, OWN_KMER_K, OWN_KMER_LENGTH, OwnTargetKmers
 
 # a gene none of a query's homologs regulates would get ln 0; it gets ln 0.01, below every regulated gene
 LIFT_FLOOR = 0.01
@@ -95,6 +96,8 @@ class HomologyTransfer:
     kmer_weight: float = 0.0
     motifs: MotifTransferPart | None = field(default=None, repr=False)
     motif_weight: float = 0.0
+    own: OwnTargetKmers | None = field(default=None, repr=False)
+    own_weight: float = 0.0
     _ident_cache: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -209,8 +212,7 @@ class HomologyTransfer:
         w = np.zeros((len(proteins), len(self.tfs)))
         rows = np.full(len(proteins), -1, dtype=np.int64)
         if self.similarity == "targets":
-            row_of = {p: i for i, p in enumerate(self.proteins)}
-            rows = np.array([row_of.get(p, -1) for p in proteins], dtype=np.int64)
+            rows = self.own_rows(proteins)
             if (rows >= 0).any():
                 w[rows >= 0] = self.ease_weights()[:, rows[rows >= 0]].T
         other = np.flatnonzero(rows < 0)
@@ -219,6 +221,22 @@ class HomologyTransfer:
             ident **= self.power if power is None else power
             w[other] = ident / np.maximum(ident.sum(axis=1, keepdims=True), 1e-12)
         return w
+
+    def own_rows(self, proteins: Sequence[str]) -> np.ndarray:
+        """(len(proteins),) each query's row among the training TFs where it is one (the same full-length
+        protein), else -1. Only a term aligned to full-length proteins (``identity`` full) can tell; with
+        ``dbd`` every query gets -1."""
+        if self.identity != "full":
+            return np.full(len(proteins), -1, dtype=np.int64)
+        row_of = {p: i for i, p in enumerate(self.proteins)}
+        return np.array([row_of.get(p, -1) for p in proteins], dtype=np.int64)
+
+    def own_interaction(self, proteins: Sequence[str], genes: Sequence[str | None]) -> np.ndarray:
+        """(len(proteins), len(genes)) own-target k-mer part (:mod:`grenimja.model.own_kmers`): a query that
+        is a training TF scores the genes' 300 bp windows with its own signature; 0 without the part."""
+        if self.own is None:
+            return np.zeros((len(proteins), len(genes)))
+        return self.own.scores(self.own_rows(proteins), genes)
 
     def interaction(
         self,
@@ -301,6 +319,7 @@ class HomologyTransfer:
         ``kmer_weight`` x :meth:`pair_sequence_interaction` where the term carries k-mer signatures and
         ``promoters`` are given, plus ``motif_weight`` x the motif-transfer part
         (:class:`grenimja.model.motifs.MotifTransferPart`, catalogue genes' 300 bp windows) where it carries
+        one, plus ``own_weight`` x the own-target k-mer part (:meth:`own_interaction`) where it carries
         one. A part whose weight is 0 is not computed, nor a gene-keyed part where no gene is named (it
         would be 0)."""
         z = np.zeros(len(tf_idx), dtype=np.float64)
@@ -312,6 +331,8 @@ class HomologyTransfer:
             z += self.kmer_weight * self.pair_sequence_interaction(proteins, promoters, tf_idx, gene_idx)
         if self.motifs is not None and self.motif_weight != 0 and not all(g is None for g in genes):
             z += self.motif_weight * _per_pair(self.motifs.scores, proteins, genes, tf_idx, gene_idx)
+        if self.own is not None and self.own_weight != 0 and not all(g is None for g in genes):
+            z += self.own_weight * _per_pair(self.own_interaction, proteins, genes, tf_idx, gene_idx)
         return z
 
     def gene_degree(self, genes: Sequence[str | None]) -> np.ndarray:
@@ -325,13 +346,15 @@ class HomologyTransfer:
     ) -> np.ndarray:
         """``weight`` x :meth:`interaction`, plus ``kmer_weight`` x :meth:`sequence_interaction` of
         ``promoters`` (the genes' promoter sequences, in their order) when given, plus ``motif_weight`` x
-        the motif-transfer part where the term carries one: what the term adds to the network's logits,
-        (len(proteins), len(genes))."""
+        the motif-transfer part and ``own_weight`` x the own-target k-mer part where the term carries them:
+        what the term adds to the network's logits, (len(proteins), len(genes))."""
         z = self.weight * self.interaction(proteins, genes)
         if promoters is not None and self.kmers is not None and self.kmer_weight:
             z = z + self.kmer_weight * self.sequence_interaction(proteins, promoters)
         if self.motifs is not None and self.motif_weight:
             z = z + self.motif_weight * self.motifs.scores(proteins, genes)
+        if self.own is not None and self.own_weight:
+            z = z + self.own_weight * self.own_interaction(proteins, genes)
         return z
 
     def to_payload(self) -> dict:
@@ -354,6 +377,8 @@ class HomologyTransfer:
             **({} if self.kmers is None else {"kmers": self.kmers.to_payload()}),
             "motif_weight": float(self.motif_weight),
             **({} if self.motifs is None else {"motifs": self.motifs.to_payload()}),
+            "own_kmer_weight": float(self.own_weight),
+            **({} if self.own is None else {"own_kmers": self.own.to_payload()}),
         }
 
     @classmethod
@@ -386,6 +411,9 @@ class HomologyTransfer:
         t.motif_weight = float(d.get("motif_weight", 0.0))  # files before it: no motif-transfer part
         if "motifs" in d:
             t.motifs = MotifTransferPart.from_payload(d["motifs"], source)
+        t.own_weight = float(d.get("own_kmer_weight", 0.0))  # files before it: no own-target k-mer part
+        if "own_kmers" in d:
+            t.own = OwnTargetKmers.from_payload(d["own_kmers"], len(t.tfs), source)
         return t
 
 
@@ -583,6 +611,43 @@ def choose_motif_weight(
     return float(best["motif_weight"]), grid
 
 
+def choose_own_weight(
+    base: dict[str, pd.DataFrame],
+    term: HomologyTransfer,
+    proteins: Sequence[str],
+    genes: Sequence[str],
+    promoters: Sequence[str],
+    ks: Sequence[int] = OWN_KMER_K,
+    factors: Sequence[float] = OWN_KMER_FACTORS,
+    windows: dict[str, str] | None = None,
+) -> tuple[float, pd.DataFrame]:
+    """Weight of the own-target k-mer part (:mod:`grenimja.model.own_kmers`, fitted here for each k of
+    ``ks`` on the term's training targets) as ``factor x term.weight``, after every other part is chosen,
+    on the validation pairs of ``base`` by the criterion of :func:`choose_transfer`. Sets ``term.own`` to
+    the chosen k's part (None where the weight is 0); returns the weight and the grid (``own_k`` beside
+    :func:`_part_weight`'s columns). Ties go to the smaller k, then the smaller factor. ``windows``: gene
+    -> 300 bp window (the catalogue's where None)."""
+    with_term, grids, parts = {}, [], {}
+    for name, f in base.items():
+        t, g = f["tf_i"].to_numpy(), f["gene_i"].to_numpy()
+        with_term[name] = f["logit"].to_numpy() + term.pair_logits(proteins, genes, promoters, t, g)
+    for k in ks:
+        term.own = parts[k] = OwnTargetKmers.fit(term._y, term.genes, k=k, windows=windows)
+        own = {
+            name: _per_pair(
+                term.own_interaction, proteins, genes, f["tf_i"].to_numpy(), f["gene_i"].to_numpy()
+            )
+            for name, f in base.items()
+        }
+        _, grid = _part_weight(base, with_term, own, term.weight or 1.0, factors, "own")
+        grids.append(grid.assign(own_k=k))
+    grid = pd.concat(grids, ignore_index=True)
+    best = best_row(grid)
+    weight = float(best["own_weight"])
+    term.own = parts[int(best["own_k"])] if weight else None
+    return weight, grid
+
+
 def add_transfer(
     model_path: str,
     emb_path: str,
@@ -593,6 +658,7 @@ def add_transfer(
     dbd: dict[str, str] | None = None,
     kmers: bool = True,
     motifs: bool = False,
+    own_kmers: bool = False,
 ) -> dict:
     """Fit the term on ``split``'s training part, choose it on the validation part, write the model to ``out``.
 
@@ -601,7 +667,9 @@ def add_transfer(
     the promoter k-mer term (:mod:`grenimja.model.kmers`, on the promoters as the network reads them) and
     choose its weight, 0 included, after the rest of the term (:func:`choose_kmer_weight`). ``motifs``: then
     the motif-transfer part (:mod:`grenimja.model.motifs`; JASPAR via pyjaspar and the data directory's
-    proteins) and its weight, 0 included (:func:`choose_motif_weight`).
+    proteins) and its weight, 0 included (:func:`choose_motif_weight`). ``own_kmers``: last, the own-target
+    k-mer part (:mod:`grenimja.model.own_kmers`) and its weight, 0 included (:func:`choose_own_weight`); it
+    serves queries that are training TFs, so only the known split's validation can choose it.
 
     The model file at ``out`` is the one at ``model_path`` with ``payload["transfer"]`` and
     ``meta["transfer"]`` (power, weight, the validation metrics of the network alone and with the term).
@@ -676,6 +744,21 @@ def add_transfer(
             "weight": term.motif_weight,
             "valid_without": {c: round(float(without[c]), 4) for c in ("paper_auroc", "dm_per_tf_auroc")},
         }
+    own_record = None
+    if own_kmers:
+        without = chosen
+        term.own_weight, ogrid = choose_own_weight(base, term, proteins, genes, promoters)
+        if grid_out:
+            ogrid.round(4).to_csv(
+                Path(grid_out).with_name(Path(grid_out).stem + "_own_kmers.csv"), index=False
+            )
+        chosen = best_row(ogrid)
+        own_record = {
+            "k": None if term.own is None else term.own.kmers.k,
+            "length": OWN_KMER_LENGTH,
+            "weight": term.own_weight,
+            "valid_without": {c: round(float(without[c]), 4) for c in ("paper_auroc", "dm_per_tf_auroc")},
+        }
     metric_cols = ["paper_auroc", "paper_per_tf_auroc", "dm_auroc", "dm_per_tf_auroc"]
     meta = dict(payload.get("meta", {}))
     meta["transfer"] = {
@@ -700,6 +783,7 @@ def add_transfer(
         "valid_with_term": {c: round(float(chosen[c]), 4) for c in metric_cols},
         "kmers": kmer_record,
         **({} if motif_record is None else {"motifs": motif_record}),
+        **({} if own_record is None else {"own_kmers": own_record}),
     }
     model.transfer = term
     model.calibration, meta["calibration"] = _calibrate(base["paper"], term, proteins, genes, promoters)

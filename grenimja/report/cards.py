@@ -341,13 +341,35 @@ def _transfer_section(res: Path) -> list[str]:
             "",
         ]
         for label, t in mots:
-            b, w = t["motifs"]["valid_without"], t["valid_with_term"]
+            # where the own-target part came after it, the motif part's "with" is the own part's "without"
+            b = t["motifs"]["valid_without"]
+            w = t["own_kmers"]["valid_without"] if t.get("own_kmers") else t["valid_with_term"]
             out.append(
                 f"- {label}: weight {t['motifs']['weight']:g} ({t['motifs']['donors']} donor TFs, "
                 f"{t['motifs'].get('donors_per_query', 1)} voting per query, "
                 f"{t['motifs'].get('statistic', 'best')} window statistic); paper AUROC "
                 f"{b['paper_auroc']:.4f} -> {w['paper_auroc']:.4f}, degree-matched per-TF AUROC "
                 f"{b['dm_per_tf_auroc']:.4f} -> {w['dm_per_tf_auroc']:.4f}."
+            )
+    owns = [(label, t) for label, t in rows if t.get("own_kmers")]
+    if owns:
+        out += [
+            "",
+            "The own-target k-mer part (`grenimja/model/own_kmers.py`; files written since 2026-11-27, known "
+            "split only): a query that is a training TF scores the gene's 300 bp window with the canonical "
+            "k-mer signature of its own training targets' windows (popularity taken out within degree strata, "
+            "unit sd over the training genes); the term's EASE weights and the k-mer part that rides on them "
+            "give a known TF's own targets no vote. k (6 or 7) and weight (0, or 0.05 to 0.8 x the term's) "
+            "are chosen last by the same criterion (grid in `results/validation/transfer_*_own_kmers.csv`); "
+            "on validation, the rest of the term as chosen -> with it:",
+            "",
+        ]
+        for label, t in owns:
+            o, b, w = t["own_kmers"], t["own_kmers"]["valid_without"], t["valid_with_term"]
+            kind = "not chosen" if not o["weight"] else f"{o['k']}-mers, weight {o['weight']:g}"
+            out.append(
+                f"- {label}: {kind}; paper AUROC {b['paper_auroc']:.4f} -> {w['paper_auroc']:.4f}, "
+                f"degree-matched per-TF AUROC {b['dm_per_tf_auroc']:.4f} -> {w['dm_per_tf_auroc']:.4f}."
             )
     cals = [(label, t["calibration"]) for label, t in rows if "calibration" in t]
     if cals:
@@ -381,7 +403,8 @@ def _extra_terms_section(res: Path) -> list[str]:
         "## Terms tried beside the transfer term (validation only)",
         "",
         "`python scripts/extra_terms.py` adds one more term to each bundled model's validation score "
-        "(network + chosen transfer term, with the k-mer and motif-transfer parts the model file carries) at a "
+        "(network + chosen transfer term, with the k-mer, motif-transfer and own-target parts the model file "
+        "carries) at a "
         "few weights: the gene-degree prior as a per-gene bias "
         "(`b x weight x ln(degree + 0.001)`), other floors of the lift (transfer weight re-chosen per floor), "
         "and PWM hits (`c x weight x -log10 p` of the best JASPAR window: the TF's own matrices, or its most "
@@ -405,6 +428,11 @@ def _extra_terms_section(res: Path) -> list[str]:
             "motifs",
             "bundled_motif_weight",
             "the motif-transfer part entered that model file (or with another weight of it)",
+        ),
+        (
+            "own_kmers",
+            "bundled_own_weight",
+            "the own-target k-mer part entered that model file (or with another weight of it)",
         ),
     )
     for part, column, when in parts:
