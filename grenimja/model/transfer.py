@@ -576,6 +576,31 @@ def choose_kmer_weight(
     return _part_weight(base, with_term, kmers, term.weight or 1.0, factors, "kmer")
 
 
+def _with_term(
+    base: dict[str, pd.DataFrame],
+    term: HomologyTransfer,
+    proteins: Sequence[str],
+    genes: Sequence[str],
+    promoters: Sequence[str],
+) -> dict[str, np.ndarray]:
+    """Per protocol of ``base``: the network's logit plus everything ``term`` adds so far (n_pairs,)."""
+    return {
+        name: f["logit"].to_numpy()
+        + term.pair_logits(proteins, genes, promoters, f["tf_i"].to_numpy(), f["gene_i"].to_numpy())
+        for name, f in base.items()
+    }
+
+
+def _gene_part(
+    base: dict[str, pd.DataFrame], scores, proteins: Sequence[str], genes: Sequence[str]
+) -> dict[str, np.ndarray]:
+    """Per protocol of ``base``: a gene-keyed part ``scores(proteins', genes')`` at each pair (n_pairs,)."""
+    return {
+        name: _per_pair(scores, proteins, genes, f["tf_i"].to_numpy(), f["gene_i"].to_numpy())
+        for name, f in base.items()
+    }
+
+
 def choose_motif_weight(
     base: dict[str, pd.DataFrame],
     term: HomologyTransfer,
@@ -592,17 +617,10 @@ def choose_motif_weight(
     ``term.motifs`` to the chosen variant; returns the weight and the grid (``motif_statistic`` and
     ``motif_donors`` columns beside :func:`_part_weight`'s). Ties go to the earlier statistic, fewer donors,
     then the smaller factor."""
-    with_term, grids = {}, []
-    for name, f in base.items():
-        t, g = f["tf_i"].to_numpy(), f["gene_i"].to_numpy()
-        with_term[name] = f["logit"].to_numpy() + term.pair_logits(proteins, genes, promoters, t, g)
+    with_term, grids = _with_term(base, term, proteins, genes, promoters), []
     for stat in statistics:
         for n in donor_counts:
-            part = term.motifs.variant(n, stat)
-            motif = {
-                name: _per_pair(part.scores, proteins, genes, f["tf_i"].to_numpy(), f["gene_i"].to_numpy())
-                for name, f in base.items()
-            }
+            motif = _gene_part(base, term.motifs.variant(n, stat).scores, proteins, genes)
             _, grid = _part_weight(base, with_term, motif, term.weight or 1.0, factors, "motif")
             grids.append(grid.assign(motif_statistic=stat, motif_donors=n))
     grid = pd.concat(grids, ignore_index=True)
@@ -626,19 +644,13 @@ def choose_own_weight(
     on the validation pairs of ``base`` by the criterion of :func:`choose_transfer`. Sets ``term.own`` to
     the chosen k's part (None where the weight is 0); returns the weight and the grid (``own_k`` beside
     :func:`_part_weight`'s columns). Ties go to the smaller k, then the smaller factor. ``windows``: gene
-    -> 300 bp window (the catalogue's where None)."""
-    with_term, grids, parts = {}, [], {}
-    for name, f in base.items():
-        t, g = f["tf_i"].to_numpy(), f["gene_i"].to_numpy()
-        with_term[name] = f["logit"].to_numpy() + term.pair_logits(proteins, genes, promoters, t, g)
+    -> 300 bp window (the catalogue's where None). An own part the term carried is dropped first: the
+    rest of the term is what it is added to."""
+    term.own, term.own_weight = None, 0.0
+    with_term, grids, parts = _with_term(base, term, proteins, genes, promoters), [], {}
     for k in ks:
         term.own = parts[k] = OwnTargetKmers.fit(term._y, term.genes, k=k, windows=windows)
-        own = {
-            name: _per_pair(
-                term.own_interaction, proteins, genes, f["tf_i"].to_numpy(), f["gene_i"].to_numpy()
-            )
-            for name, f in base.items()
-        }
+        own = _gene_part(base, term.own_interaction, proteins, genes)
         _, grid = _part_weight(base, with_term, own, term.weight or 1.0, factors, "own")
         grids.append(grid.assign(own_k=k))
     grid = pd.concat(grids, ignore_index=True)
