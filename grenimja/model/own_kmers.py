@@ -46,12 +46,13 @@ class OwnTargetKmers:
     ) -> OwnTargetKmers:
         """Signatures of ``targets`` (n_training_tfs, len(genes); 0/1) over the genes' windows (``windows``:
         gene -> sequence; the catalogue's where None). A gene without a window is left out of the fit."""
-        part = cls(PromoterKmers(k, OWN_KMER_LENGTH, np.zeros(0), np.zeros(0), np.zeros(0)), windows)
-        win = part.windows()
-        km = PromoterKmers.fit(targets, [win.get(g, "") for g in genes], k=k, length=OWN_KMER_LENGTH)
+        if windows is None:
+            from grenimja.data.catalogue import epd300_windows
+
+            windows = epd300_windows()
+        km = PromoterKmers.fit(targets, [windows.get(g, "") for g in genes], k=k, length=OWN_KMER_LENGTH)
         km.signature = km.signature.astype(np.float16)
-        part.kmers = km
-        return part
+        return cls(km, windows)
 
     def windows(self) -> dict[str, str]:
         if self._windows is None:

@@ -660,6 +660,11 @@ def choose_own_weight(
     return weight, grid
 
 
+def _before(row: pd.Series) -> dict[str, float]:
+    """A grid row's two criterion metrics, as a part's record keeps them for the score before it."""
+    return {c: round(float(row[c]), 4) for c in ("paper_auroc", "dm_per_tf_auroc")}
+
+
 def add_transfer(
     model_path: str,
     emb_path: str,
@@ -735,7 +740,7 @@ def add_transfer(
             "k": KMER_K,
             "length": model.cfg.promoter_len,
             "weight": term.kmer_weight,
-            "valid_without": {c: round(float(chosen[c]), 4) for c in ("paper_auroc", "dm_per_tf_auroc")},
+            "valid_without": _before(chosen),
         }
         chosen = kbest
     motif_record = None
@@ -754,7 +759,7 @@ def add_transfer(
             "donors_per_query": 0 if term.motifs is None else term.motifs.n_donors,
             "statistic": None if term.motifs is None else term.motifs.statistic,
             "weight": term.motif_weight,
-            "valid_without": {c: round(float(without[c]), 4) for c in ("paper_auroc", "dm_per_tf_auroc")},
+            "valid_without": _before(without),
         }
     own_record = None
     if own_kmers:
@@ -769,7 +774,7 @@ def add_transfer(
             "k": None if term.own is None else term.own.kmers.k,
             "length": OWN_KMER_LENGTH,
             "weight": term.own_weight,
-            "valid_without": {c: round(float(without[c]), 4) for c in ("paper_auroc", "dm_per_tf_auroc")},
+            "valid_without": _before(without),
         }
     metric_cols = ["paper_auroc", "paper_per_tf_auroc", "dm_auroc", "dm_per_tf_auroc"]
     meta = dict(payload.get("meta", {}))

@@ -257,6 +257,14 @@ def _similarity_label(t: dict) -> str:
     return f"identity {t.get('identity', 'full')}"
 
 
+def _before_after(b: dict, w: dict) -> str:
+    """A part's validation record as the card reads it: both criterion metrics, without -> with it."""
+    return (
+        f"paper AUROC {b['paper_auroc']:.4f} -> {w['paper_auroc']:.4f}, degree-matched per-TF AUROC "
+        f"{b['dm_per_tf_auroc']:.4f} -> {w['dm_per_tf_auroc']:.4f}."
+    )
+
+
 def _transfer_section(res: Path) -> list[str]:
     """The homology-transfer term's validation record for every model it was fitted to."""
     rows = [
@@ -321,11 +329,7 @@ def _transfer_section(res: Path) -> list[str]:
         ]
         for label, t in kms:
             b, w = t["kmers"]["valid_without"], t["valid_with_term"]
-            out.append(
-                f"- {label}: weight {t['kmers']['weight']:g}; paper AUROC {b['paper_auroc']:.4f} -> "
-                f"{w['paper_auroc']:.4f}, degree-matched per-TF AUROC {b['dm_per_tf_auroc']:.4f} -> "
-                f"{w['dm_per_tf_auroc']:.4f}."
-            )
+            out.append(f"- {label}: weight {t['kmers']['weight']:g}; {_before_after(b, w)}")
     mots = [(label, t) for label, t in rows if t.get("motifs")]
     if mots:
         out += [
@@ -347,9 +351,7 @@ def _transfer_section(res: Path) -> list[str]:
             out.append(
                 f"- {label}: weight {t['motifs']['weight']:g} ({t['motifs']['donors']} donor TFs, "
                 f"{t['motifs'].get('donors_per_query', 1)} voting per query, "
-                f"{t['motifs'].get('statistic', 'best')} window statistic); paper AUROC "
-                f"{b['paper_auroc']:.4f} -> {w['paper_auroc']:.4f}, degree-matched per-TF AUROC "
-                f"{b['dm_per_tf_auroc']:.4f} -> {w['dm_per_tf_auroc']:.4f}."
+                f"{t['motifs'].get('statistic', 'best')} window statistic); {_before_after(b, w)}"
             )
     owns = [(label, t) for label, t in rows if t.get("own_kmers")]
     if owns:
@@ -367,10 +369,7 @@ def _transfer_section(res: Path) -> list[str]:
         for label, t in owns:
             o, b, w = t["own_kmers"], t["own_kmers"]["valid_without"], t["valid_with_term"]
             kind = "not chosen" if not o["weight"] else f"{o['k']}-mers, weight {o['weight']:g}"
-            out.append(
-                f"- {label}: {kind}; paper AUROC {b['paper_auroc']:.4f} -> {w['paper_auroc']:.4f}, "
-                f"degree-matched per-TF AUROC {b['dm_per_tf_auroc']:.4f} -> {w['dm_per_tf_auroc']:.4f}."
-            )
+            out.append(f"- {label}: {kind}; {_before_after(b, w)}")
     cals = [(label, t["calibration"]) for label, t in rows if "calibration" in t]
     if cals:
         out += [
