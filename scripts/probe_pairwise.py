@@ -1,0 +1,298 @@
+"""Probe (issue #12): train the network with losses that popularity cannot lower, on a GPU.
+
+Two ranking losses, neither of which a gene-popularity score can lower:
+
+- within TF: each training positive (t, g+) against a degree-matched negative (t, g-) of the same TF
+  (a gene with the nearest number of training regulators, linked to t in no source):
+  ``softplus(s(t, g-) - s(t, g+))``;
+- within gene (``--gene-loss``): the same positive against a training TF t' that is linked to g+ in no
+  source, drawn with probability proportional to its number of training targets (so a TF's popularity
+  does not tell t from t' either): ``softplus(s(t', g+) - s(t, g+))``.
+
+``prepare`` (here, with the dataset) writes ``.gpu/probe_SPLIT.npz`` (tokens, triplets for several
+draws of the negatives, the link mask and the validation pairs of both protocols); ``train`` (on the
+GPU machine: needs torch and numpy only) trains one variant for a wall-clock budget and writes, after
+each epoch, the validation logits and the validation degree-matched per-TF AUROC (TFs with >= 5
+positives) to ``OUT/SPLIT_VARIANT.pt``. ``combine`` (here) adds each epoch's logits, scaled, to the
+bundled model's term on the same validation pairs (``runs/cache_net_SPLIT_valid_degree-matched.parquet``)
+and prints the criterion. Validation only: no test pair is read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def prepare(split: str, dataset: str, out: Path, draws: int) -> None:
+    import pandas as pd
+
+    from grenimja.data.negatives import degree_matched_negatives
+    from grenimja.dataset import load_dataset
+    from grenimja.embedding import Embeddings
+    from grenimja.model.network import GReNIMJA, cpu_config
+    from grenimja.predict import tokens_for
+
+    ds = load_dataset(dataset)
+    emb = Embeddings.load(ROOT / "models/embeddings.npz")
+    model = GReNIMJA(cpu_config(60), emb.protein_vectors, emb.dna_vectors)
+    tf_tok, gene_tok = tokens_for(model, emb, ds.tfs["protein"].tolist(), ds.genes["promoter"].tolist())
+    tr = ds.split(split, "train")
+    pos = tr[tr["label"] == 1][["tf", "gene", "tf_i", "gene_i"]].reset_index(drop=True)
+    exclude = ds.negative_exclusions(split)
+    degree = ds.gene_degree(split)
+    gidx = ds._gene_index
+    trip = []
+    for d in range(draws):
+        neg = degree_matched_negatives(pos[["tf", "gene"]], degree, exclude, seed=1000 + d)
+        m = pos.merge(
+            neg[["tf", "matched_gene", "gene"]].rename(columns={"gene": "neg", "matched_gene": "gene"}),
+            on=["tf", "gene"],
+        )
+        trip.append(np.stack([m["tf_i"], m["gene_i"], m["neg"].map(gidx)], 1).astype(np.int64))
+        print(f"draw {d}: {len(m)} triplets of {len(pos)} positives", flush=True)
+    n = min(len(t) for t in trip)
+    linked = np.zeros((len(ds.tfs), len(ds.genes)), dtype=bool)
+    ti, gi = ds._tf_index, gidx
+    for tf, genes in exclude.items():
+        if tf in ti:
+            linked[ti[tf], [gi[g] for g in genes if g in gi]] = True
+    train_tfs = np.array(sorted(set(pos["tf_i"])), dtype=np.int64)
+    tf_degree = np.bincount(pos["tf_i"], minlength=len(ds.tfs)).astype(np.float64)
+    cache = pd.read_parquet(ROOT / f"runs/cache_net_{split}_valid_degree-matched.parquet")
+    paper = ds.split(split, "valid")
+    out.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(
+        out / f"probe_{split}.npz",
+        tf_tok=tf_tok.numpy().astype(np.int32),
+        gene_tok=gene_tok.numpy().astype(np.int16),
+        triplets=np.stack([t[:n] for t in trip]),
+        linked=np.packbits(linked, axis=1),
+        n_genes=len(ds.genes),
+        train_tfs=train_tfs,
+        tf_degree=tf_degree,
+        dm_tf=cache["tf_i"].to_numpy(np.int64),
+        dm_gene=cache["gene_i"].to_numpy(np.int64),
+        dm_label=cache["label"].to_numpy(np.int64),
+        paper_tf=paper["tf_i"].to_numpy(np.int64),
+        paper_gene=paper["gene_i"].to_numpy(np.int64),
+        paper_label=paper["label"].to_numpy(np.int64),
+    )
+    print(json.dumps({"split": split, "positives": len(pos), "triplets": n, "draws": draws}))
+
+
+def auroc(y: np.ndarray, s: np.ndarray) -> float:
+    order = np.argsort(s, kind="stable")
+    ranks = np.empty(len(s))
+    ranks[order] = np.arange(1, len(s) + 1)
+    # average ranks of ties
+    _, inv, cnt = np.unique(s, return_inverse=True, return_counts=True)
+    sums = np.bincount(inv, weights=ranks)
+    ranks = (sums / cnt)[inv]
+    p, n = int(y.sum()), int(len(y) - y.sum())
+    return float((ranks[y == 1].sum() - p * (p + 1) / 2) / (p * n)) if p and n else float("nan")
+
+
+def per_tf_auroc(tf: np.ndarray, y: np.ndarray, s: np.ndarray, min_pos: int = 5) -> float:
+    vals = []
+    for t in np.unique(tf):
+        m = tf == t
+        if y[m].sum() >= min_pos and (y[m] == 0).any():
+            vals.append(auroc(y[m], s[m]))
+    return float(np.mean(vals))
+
+
+def train(args) -> None:
+    from grenimja.model.network import GReNIMJA, ModelConfig
+
+    dev = "cuda" if torch.cuda.is_available() else "cpu"
+    torch.backends.cuda.matmul.allow_tf32 = True
+    torch.backends.cudnn.allow_tf32 = True
+    z = np.load(Path(args.data) / f"probe_{args.split}.npz")
+    e = np.load(ROOT / "models/embeddings.npz")
+    init = torch.load(ROOT / f"models/{args.split}.pt", weights_only=True)
+    cfg = ModelConfig(**init["config"])
+    torch.manual_seed(args.seed)
+    model = GReNIMJA(cfg, e["protein_vectors"].astype(np.float32), e["dna_vectors"].astype(np.float32))
+    if args.init == "bundled":
+        model.load_state_dict(init["state_dict"], strict=False)
+    model.to(dev)
+    tf_tok = torch.as_tensor(z["tf_tok"].astype(np.int64), device=dev)
+    gene_tok = torch.as_tensor(z["gene_tok"].astype(np.int64), device=dev)
+    linked = torch.as_tensor(
+        np.unpackbits(z["linked"], axis=1)[:, : int(z["n_genes"])].astype(bool), device=dev
+    )
+    train_tfs = torch.as_tensor(z["train_tfs"], device=dev)
+    w = torch.as_tensor(z["tf_degree"][z["train_tfs"]], dtype=torch.float32, device=dev)
+    trip_all = z["triplets"]
+    opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=args.lr)
+    rng = np.random.default_rng(args.seed)
+    gen = torch.Generator(device=dev).manual_seed(args.seed)
+
+    def scores(t_idx: torch.Tensor, g_idx: torch.Tensor) -> torch.Tensor:
+        tu, ti = torch.unique(t_idx, return_inverse=True)
+        gu, gi = torch.unique(g_idx, return_inverse=True)
+        return model.head(model.encode_tf(tf_tok[tu])[ti], model.encode_gene(gene_tok[gu])[gi])
+
+    @torch.no_grad()
+    def evaluate(tf: np.ndarray, gene: np.ndarray) -> np.ndarray:
+        model.eval()
+        out = []
+        for s in range(0, len(tf), 8192):
+            out.append(
+                scores(
+                    torch.as_tensor(tf[s : s + 8192], device=dev),
+                    torch.as_tensor(gene[s : s + 8192], device=dev),
+                )
+                .float()
+                .cpu()
+                .numpy()
+            )
+        model.train()
+        return np.concatenate(out)
+
+    t0 = time.time()
+    record: dict = {"args": vars(args), "epochs": []}
+    dm0 = evaluate(z["dm_tf"], z["dm_gene"])
+    record["epochs"].append(
+        {"epoch": 0, "dm_per_tf": per_tf_auroc(z["dm_tf"], z["dm_label"], dm0), "seconds": 0.0}
+    )
+    logits = {"dm_0": torch.as_tensor(dm0)}
+    print(json.dumps(record["epochs"][-1]), flush=True)
+    best, best_state = -1.0, None
+    epoch = 0
+    while time.time() - t0 < args.minutes * 60:
+        epoch += 1
+        trip = trip_all[(epoch - 1) % len(trip_all)]
+        # TF-grouped batches: few proteins per batch for the within-TF term
+        order = rng.permutation(len(trip))
+        order = order[np.argsort(rng.permutation(int(trip[:, 0].max()) + 1)[trip[order, 0]], kind="stable")]
+        chunks = [order[i : i + args.batch // 8] for i in range(0, len(order), args.batch // 8)]
+        chunks = [chunks[i] for i in rng.permutation(len(chunks))]
+        batches = [np.concatenate(chunks[i : i + 8]) for i in range(0, len(chunks), 8)]
+        batches = batches[: args.batches_per_eval]  # evaluate every batches_per_eval steps
+        total, seen = 0.0, 0
+        for b in batches:
+            if time.time() - t0 > args.minutes * 60:
+                break
+            tb = torch.as_tensor(trip[b], device=dev)
+            t, gp, gn = tb[:, 0], tb[:, 1], tb[:, 2]
+            idx_t = [t, t]
+            idx_g = [gp, gn]
+            if args.gene_loss:
+                cand = train_tfs[torch.multinomial(w, len(b) * 4, replacement=True, generator=gen)].view(
+                    -1, 4
+                )
+                ok = ~linked[cand, gp[:, None]]
+                first = ok.float().argmax(1)
+                tneg = cand[torch.arange(len(b), device=dev), first]
+                keep = ok.any(1)
+                idx_t.append(tneg)
+                idx_g.append(gp)
+            s = scores(torch.cat(idx_t), torch.cat(idx_g)).float().view(len(idx_t), -1)
+            loss = F.softplus(s[1] - s[0]).mean()
+            if args.gene_loss:
+                loss = loss + (F.softplus(s[2] - s[0]) * keep).sum() / keep.sum().clamp(min=1)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            total += loss.item() * len(b)
+            seen += len(b)
+        dm = evaluate(z["dm_tf"], z["dm_gene"])
+        rec = {
+            "epoch": epoch,
+            "train_loss": total / max(seen, 1),
+            "pairs": seen,
+            "dm_per_tf": per_tf_auroc(z["dm_tf"], z["dm_label"], dm),
+            "dm_pooled": auroc(z["dm_label"], dm),
+            "seconds": time.time() - t0,
+        }
+        logits[f"dm_{epoch}"] = torch.as_tensor(dm)
+        if rec["dm_per_tf"] > best:
+            best = rec["dm_per_tf"]
+            best_state = {
+                k: v.detach().cpu().clone() for k, v in model.state_dict().items() if "embed" not in k
+            }
+            rec["paper_pooled"] = auroc(z["paper_label"], evaluate(z["paper_tf"], z["paper_gene"]))
+        record["epochs"].append(rec)
+        print(json.dumps(rec), flush=True)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    torch.save(
+        {"record": json.dumps(record), "logits": logits, "best_state": best_state},
+        out / f"{args.split}_{args.name}.pt",
+    )
+
+
+def combine(split: str, files: list[str]) -> None:
+    """Per run: the network alone at each evaluation, and its last evaluation added to the bundled term
+    at the best of five scales, with a paired bootstrap over TFs against the bundled model."""
+    import pandas as pd
+
+    cache = pd.read_parquet(ROOT / f"runs/cache_net_{split}_valid_degree-matched.parquet")
+    tf, y = cache["tf_i"].to_numpy(), cache["label"].to_numpy()
+    rest = (cache["T"] + cache["K"] + cache["M"]).to_numpy()
+    base = cache["net"].to_numpy() + rest
+    print(f"{split}: term alone {per_tf_auroc(tf, y, rest):.4f}; bundled {per_tf_auroc(tf, y, base):.4f}")
+    tfs = [t for t in np.unique(tf) if y[tf == t].sum() >= 5]
+    for f in files:
+        d = torch.load(f, weights_only=True)
+        rec = json.loads(d["record"])
+        alone = [e["dm_per_tf"] for e in rec["epochs"]]
+        last = d["logits"][f"dm_{len(alone) - 1}"].numpy().astype(np.float64)
+        z = (last - last.mean()) / last.std()
+        grid = {a: per_tf_auroc(tf, y, rest + a * rest.std() * z) for a in (0.05, 0.1, 0.2, 0.4, 0.8)}
+        a = max(grid, key=grid.get)
+        new = rest + a * rest.std() * z
+        diff = np.array([auroc(y[tf == t], new[tf == t]) - auroc(y[tf == t], base[tf == t]) for t in tfs])
+        rng = np.random.default_rng(0)
+        boot = [diff[rng.integers(0, len(diff), len(diff))].mean() for _ in range(2000)]
+        lo, hi = np.percentile(boot, [2.5, 97.5])
+        print(
+            f"{Path(f).stem}: alone {alone[0]:.3f} -> {alone[-1]:.3f} (last 10 {np.mean(alone[-10:]):.3f}); "
+            f"with the term {grid[a]:.3f} at {a}; difference {diff.mean():+.3f} [{lo:.3f}, {hi:.3f}]"
+        )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("prepare")
+    p.add_argument("--split", required=True)
+    p.add_argument("--dataset", default="datasets/v1")
+    p.add_argument("--out", default=".gpu")
+    p.add_argument("--draws", type=int, default=4)
+    t = sub.add_parser("train")
+    t.add_argument("--split", required=True)
+    t.add_argument("--data", default=".gpu")
+    t.add_argument("--out", required=True)
+    t.add_argument("--name", required=True)
+    t.add_argument("--init", choices=["scratch", "bundled"], default="scratch")
+    t.add_argument("--gene-loss", action="store_true")
+    t.add_argument("--lr", type=float, default=1e-3)
+    t.add_argument("--batch", type=int, default=512)
+    t.add_argument("--minutes", type=float, default=5.0)
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--batches-per-eval", type=int, default=200)
+    c = sub.add_parser("combine")
+    c.add_argument("--split", required=True)
+    c.add_argument("files", nargs="+")
+    a = ap.parse_args()
+    if a.cmd == "prepare":
+        prepare(a.split, a.dataset, Path(a.out), a.draws)
+    elif a.cmd == "train":
+        train(a)
+    else:
+        combine(a.split, a.files)
+
+
+if __name__ == "__main__":
+    main()
