@@ -89,6 +89,35 @@ def prepare(split: str, dataset: str, out: Path, draws: int) -> None:
     print(json.dumps({"split": split, "positives": len(pos), "triplets": n, "draws": draws}))
 
 
+def cache(split: str, dataset: str) -> None:
+    """``runs/cache_net_SPLIT_valid_degree-matched.parquet`` where it is missing: the validation part's
+    degree-matched pairs with the bundled model's network logit (``net``) and its whole term (``T``; the
+    k-mer, motif and own parts included, so ``K`` and ``M`` are 0)."""
+    from grenimja.dataset import load_dataset
+    from grenimja.embedding import Embeddings
+    from grenimja.evaluate import dataset_logits
+    from grenimja.model.io import build_model, load_payload
+
+    path = ROOT / f"runs/cache_net_{split}_valid_degree-matched.parquet"
+    if path.is_file():
+        print(f"{path} exists")
+        return
+    emb = Embeddings.load(ROOT / "models/embeddings.npz")
+    model = build_model(load_payload(ROOT / f"models/{split}.pt"), emb, split)
+    term, model.transfer, model.calibration = model.transfer, None, None
+    ds = load_dataset(dataset)
+    f = ds.evaluation_pairs(split, "valid", "degree-matched").copy()
+    t, g = f["tf_i"].to_numpy(), f["gene_i"].to_numpy()
+    f["net"] = dataset_logits(model, emb, ds, t, g)
+    f["T"] = term.pair_logits(
+        ds.tfs["protein"].tolist(), ds.genes["gene"].tolist(), ds.genes["promoter"].tolist(), t, g
+    )
+    f["K"] = 0.0
+    f["M"] = 0.0
+    f.to_parquet(path)
+    print(f"{path}: {len(f)} pairs")
+
+
 def auroc(y: np.ndarray, s: np.ndarray) -> float:
     order = np.argsort(s, kind="stable")
     ranks = np.empty(len(s))
@@ -234,7 +263,9 @@ def train(args) -> None:
 
 def combine(split: str, files: list[str]) -> None:
     """Per run: the network alone at each evaluation, and its last evaluation added to the bundled term
-    at the best of five scales, with a paired bootstrap over TFs against the bundled model."""
+    at the best of five scales, with a paired bootstrap over TFs against the bundled model; where
+    ``.gpu/probe_SPLIT.npz`` is there, the same without the validation negatives that were training
+    negatives of the same TF (on the known split the TFs are shared, so a network can learn them)."""
     import pandas as pd
 
     cache = pd.read_parquet(ROOT / f"runs/cache_net_{split}_valid_degree-matched.parquet")
@@ -243,6 +274,14 @@ def combine(split: str, files: list[str]) -> None:
     base = cache["net"].to_numpy() + rest
     print(f"{split}: term alone {per_tf_auroc(tf, y, rest):.4f}; bundled {per_tf_auroc(tf, y, base):.4f}")
     tfs = [t for t in np.unique(tf) if y[tf == t].sum() >= 5]
+    seen = None
+    data = ROOT / f".gpu/probe_{split}.npz"
+    if data.is_file():  # a TF of the validation part that trained: were its validation negatives trained on?
+        trip = np.load(data)["triplets"]
+        held = set(map(tuple, trip[:, :, [0, 2]].reshape(-1, 2).tolist()))
+        seen = np.array([(a, b) in held for a, b in zip(tf, cache["gene_i"].to_numpy(), strict=True)]) & (
+            y == 0
+        )
     for f in files:
         d = torch.load(f, weights_only=True)
         rec = json.loads(d["record"])
@@ -260,6 +299,14 @@ def combine(split: str, files: list[str]) -> None:
             f"{Path(f).stem}: alone {alone[0]:.3f} -> {alone[-1]:.3f} (last 10 {np.mean(alone[-10:]):.3f}); "
             f"with the term {grid[a]:.3f} at {a}; difference {diff.mean():+.3f} [{lo:.3f}, {hi:.3f}]"
         )
+        if seen is not None:  # the same scale, on the validation negatives no training triplet held
+            keep = ~seen
+            print(
+                f"  validation negatives that were training negatives of the same TF: {seen.sum()} of "
+                f"{(y == 0).sum()}; without them: alone {per_tf_auroc(tf[keep], y[keep], last[keep]):.3f}, "
+                f"bundled {per_tf_auroc(tf[keep], y[keep], base[keep]):.3f}, "
+                f"with the term {per_tf_auroc(tf[keep], y[keep], new[keep]):.3f}"
+            )
 
 
 def main() -> None:
@@ -282,12 +329,17 @@ def main() -> None:
     t.add_argument("--minutes", type=float, default=5.0)
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--batches-per-eval", type=int, default=200)
+    k = sub.add_parser("cache")
+    k.add_argument("--split", required=True)
+    k.add_argument("--dataset", default="datasets/v1")
     c = sub.add_parser("combine")
     c.add_argument("--split", required=True)
     c.add_argument("files", nargs="+")
     a = ap.parse_args()
     if a.cmd == "prepare":
         prepare(a.split, a.dataset, Path(a.out), a.draws)
+    elif a.cmd == "cache":
+        cache(a.split, a.dataset)
     elif a.cmd == "train":
         train(a)
     else:
