@@ -40,9 +40,9 @@ def _suite(emb):
         GeneDegreePrior(),
         NearestHomolog(),
         SelectiveRegulatorPrior(),
-        FeatureBaseline("lr", emb, 5000),
-        FeatureBaseline("svm", emb, 5000),
-        FeatureBaseline("xgb", emb, 5000),
+        FeatureBaseline("lr", emb, 2000),
+        FeatureBaseline("svm", emb, 2000),
+        FeatureBaseline("xgb", emb, 2000),
         PWMScan(n_background=200, n_trials=10),
     ]
 

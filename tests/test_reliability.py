@@ -170,7 +170,9 @@ def _train_args(dataset: Path, out: Path) -> list[str]:
 
 def test_sigkill_during_training_then_resume_gives_the_uninterrupted_weights(tmp_path, small_dataset):
     full = tmp_path / "full"
-    subprocess.run(_train_args(small_dataset, full), check=True, capture_output=True)
+    # the uninterrupted run goes on beside the one to be killed (two cores; each uses one thread)
+    log = (tmp_path / "full.log").open("w")
+    uninterrupted = subprocess.Popen(_train_args(small_dataset, full), stdout=log, stderr=log)
     cut = tmp_path / "cut"
     proc = subprocess.Popen(
         _train_args(small_dataset, cut), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -187,6 +189,9 @@ def test_sigkill_during_training_then_resume_gives_the_uninterrupted_weights(tmp
     assert proc.returncode == -signal.SIGKILL and len(done) < 2  # killed mid-run, not after it
     torch.load(cut / "last.pt", weights_only=True)  # the checkpoint on disk is whole
     subprocess.run([*_train_args(small_dataset, cut), "--resume"], check=True, capture_output=True)
+    returncode = uninterrupted.wait(300)
+    log.close()
+    assert returncode == 0, (tmp_path / "full.log").read_text()[-2000:]
     a = torch.load(full / "last.pt", weights_only=True)
     b = torch.load(cut / "last.pt", weights_only=True)
     assert all(torch.equal(a["model"][k], b["model"][k]) for k in a["model"])
