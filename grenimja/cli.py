@@ -134,13 +134,8 @@ def cmd_train(a) -> int:
 
     from grenimja.dataset import load_dataset
     from grenimja.embedding import Embeddings, onehot_embeddings
-    from grenimja.train import TrainConfig, train
+    from grenimja.train import TrainConfig, check_loss, train
 
-    if a.threads:
-        torch.set_num_threads(a.threads)
-    ds = load_dataset(a.dataset)
-    emb = onehot_embeddings() if a.onehot else Embeddings.load(a.embeddings)
-    mcfg = _model_config(ds, emb, a.paper_sizes)
     tcfg = TrainConfig(
         split=a.split,
         epochs=a.epochs,
@@ -152,7 +147,18 @@ def cmd_train(a) -> int:
         seed=a.seed,
         device=a.device,
         bf16=a.bf16,
+        loss=a.loss,
     )
+    try:
+        check_loss(tcfg)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if a.threads:
+        torch.set_num_threads(a.threads)
+    ds = load_dataset(a.dataset)
+    emb = onehot_embeddings() if a.onehot else Embeddings.load(a.embeddings)
+    mcfg = _model_config(ds, emb, a.paper_sizes)
     res = train(ds, emb, mcfg, tcfg, a.out, resume=a.resume)
     if os.environ.get("RANK", "0") == "0":  # under torchrun, one summary rather than one per process
         print(json.dumps(res["history"][-1] if res["history"] else {}, indent=1))
@@ -624,6 +630,14 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--threads", type=int, default=0)
     t.add_argument(
         "--paper-sizes", action="store_true", help="paper's channel widths (GPU) instead of the CPU preset"
+    )
+    t.add_argument(
+        "--loss",
+        choices=["bce", "pairwise"],
+        default="bce",
+        help="bce: the paper's, on the build's labelled pairs; pairwise: each training positive against a "
+        "degree-matched negative of the same TF, drawn every epoch, so gene popularity cannot lower it "
+        "(unknown and homology splits; results/validation/pairwise_probe.md)",
     )
     t.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
     t.set_defaults(func=cmd_train)
