@@ -83,18 +83,46 @@ def summarize(tfs: np.ndarray, y: np.ndarray, p: np.ndarray, threshold: float = 
     }
 
 
+def _mid_ranks(codes: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """1-based ranks of ``p`` within each group of ``codes`` (ties share their mean rank, as
+    ``pandas.Series.rank(method="average")``), in the input order."""
+    order = np.lexsort((p, codes))
+    c, v = codes[order], p[order]
+    n = len(p)
+    new_group = np.r_[True, c[1:] != c[:-1]] if n else np.zeros(0, dtype=bool)
+    new_run = new_group | (np.r_[True, v[1:] != v[:-1]] if n else new_group)
+    at = np.arange(n)
+    group_start = np.maximum.accumulate(np.where(new_group, at, 0)) if n else at
+    run_start = at[new_run]
+    run_end = np.r_[run_start[1:], n] - 1
+    mean_rank = (run_start + run_end) / 2 - group_start[run_start] + 1
+    ranks = np.empty(n)
+    ranks[order] = mean_rank[np.cumsum(new_run) - 1]
+    return ranks
+
+
+def _auroc_by_group(codes: np.ndarray, y: np.ndarray, p: np.ndarray, n_groups: int):
+    """(AUROC, positives, size) of each group 0..n_groups-1 in the Mann-Whitney form (NaN AUROC where a
+    group has one class)."""
+    r = _mid_ranks(codes, p)
+    n = np.bincount(codes, minlength=n_groups).astype(np.float64)
+    pos = np.bincount(codes, weights=y, minlength=n_groups)
+    rank_pos = np.bincount(codes, weights=r * y, minlength=n_groups)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        auc = (rank_pos - pos * (pos + 1) / 2) / (pos * (n - pos))
+    return np.where((pos > 0) & (pos < n), auc, np.nan), pos, n
+
+
 def per_tf_auroc(tfs: np.ndarray, y: np.ndarray, p: np.ndarray, min_positives: int = 1) -> pd.Series:
     """AUROC of each TF with both classes and at least ``min_positives`` positives, indexed by TF (sorted),
     as ``roc_auc_score`` per TF."""
-    # Mann-Whitney form (mid-ranks within each TF, so ties count one half, as roc_auc_score): one
-    # vectorised groupby instead of one sklearn call per TF, which dominated the transfer grid's time
-    df = pd.DataFrame({"tf": tfs, "y": np.asarray(y).astype(int), "p": np.asarray(p, dtype=np.float64)})
-    df["r"] = df.groupby("tf", sort=False)["p"].rank(method="average")
-    g = df.groupby("tf", sort=True).agg(n=("y", "size"), pos=("y", "sum"))
-    g["rank_pos"] = df[df["y"] == 1].groupby("tf", sort=True)["r"].sum()
-    g = g[(g["pos"] >= max(min_positives, 1)) & (g["pos"] < g["n"])]
-    neg = g["n"] - g["pos"]
-    return (g["rank_pos"] - g["pos"] * (g["pos"] + 1) / 2) / (g["pos"] * neg)
+    # Mann-Whitney form with mid-ranks within each TF (ties count one half, as roc_auc_score), in numpy:
+    # the transfer grids call this hundreds of times, and pandas' groupby overhead was most of their time
+    names, codes = np.unique(np.asarray(tfs), return_inverse=True)
+    y = np.asarray(y).astype(np.float64)
+    auc, pos, n = _auroc_by_group(codes.ravel(), y, np.asarray(p, dtype=np.float64), len(names))
+    keep = (pos >= max(min_positives, 1)) & (pos < n)
+    return pd.Series(auc[keep], index=pd.Index(names[keep], name="tf"))
 
 
 def auroc_summary(
@@ -105,9 +133,9 @@ def auroc_summary(
     ``per_tf_mean``; :data:`MIN_POSITIVES`: its ``per_tf_mean_min_positives``), without the other metrics'
     cost."""
     per = per_tf_auroc(tfs, y, p, min_positives)
-    y = np.asarray(y).astype(int)
-    pooled = float(skm.roc_auc_score(y, p)) if len(np.unique(y)) == 2 else float("nan")
-    return pooled, float(per.mean()) if len(per) else float("nan")
+    y = np.asarray(y).astype(np.float64)
+    pooled = _auroc_by_group(np.zeros(len(y), dtype=np.int64), y, np.asarray(p, dtype=np.float64), 1)[0][0]
+    return float(pooled), float(per.mean()) if len(per) else float("nan")
 
 
 def paired_tf_bootstrap(
