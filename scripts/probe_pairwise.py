@@ -261,20 +261,23 @@ def train(args) -> None:
     )
 
 
-def combine(split: str, files: list[str]) -> None:
+def combine(split: str, files: list[str], csv: str | None = None) -> None:
     """Per run: the network alone at each evaluation, and its last evaluation added to the bundled term
     at the best of five scales, with a paired bootstrap over TFs against the bundled model; where
     ``.gpu/probe_SPLIT.npz`` is there, the same without the validation negatives that were training
-    negatives of the same TF (on the known split the TFs are shared, so a network can learn them)."""
+    negatives of the same TF (on the known split the TFs are shared, so a network can learn them).
+    ``csv``: a table to add this split's rows to (replacing earlier rows of the split), which the model
+    card reads."""
     import pandas as pd
 
     cache = pd.read_parquet(ROOT / f"runs/cache_net_{split}_valid_degree-matched.parquet")
     tf, y = cache["tf_i"].to_numpy(), cache["label"].to_numpy()
     rest = (cache["T"] + cache["K"] + cache["M"]).to_numpy()
     base = cache["net"].to_numpy() + rest
-    print(f"{split}: term alone {per_tf_auroc(tf, y, rest):.4f}; bundled {per_tf_auroc(tf, y, base):.4f}")
+    bundled = per_tf_auroc(tf, y, base)
+    print(f"{split}: term alone {per_tf_auroc(tf, y, rest):.4f}; bundled {bundled:.4f}")
     tfs = [t for t in np.unique(tf) if y[tf == t].sum() >= 5]
-    seen = None
+    seen = np.zeros(len(y), dtype=bool)
     data = ROOT / f".gpu/probe_{split}.npz"
     if data.is_file():  # a TF of the validation part that trained: were its validation negatives trained on?
         trip = np.load(data)["triplets"]
@@ -282,6 +285,7 @@ def combine(split: str, files: list[str]) -> None:
         seen = np.array([(a, b) in held for a, b in zip(tf, cache["gene_i"].to_numpy(), strict=True)]) & (
             y == 0
         )
+    rows = []
     for f in files:
         d = torch.load(f, weights_only=True)
         rec = json.loads(d["record"])
@@ -295,18 +299,49 @@ def combine(split: str, files: list[str]) -> None:
         rng = np.random.default_rng(0)
         boot = [diff[rng.integers(0, len(diff), len(diff))].mean() for _ in range(2000)]
         lo, hi = np.percentile(boot, [2.5, 97.5])
+        keep = ~seen  # the same scale, on the validation negatives no training triplet held
+        args = rec["args"]
+        rows.append(
+            {
+                "split": split,
+                "run": args["name"],
+                "gene_loss": bool(args["gene_loss"]),
+                "init": args["init"],
+                "minutes": args["minutes"],
+                "triplets": sum(e.get("pairs", 0) for e in rec["epochs"]),
+                "valid_tfs": len(tfs),
+                "alone_start": alone[0],
+                "alone_last": alone[-1],
+                "alone_last10": float(np.mean(alone[-10:])),
+                "scale": a,
+                "with_term": grid[a],
+                "bundled": bundled,
+                "difference": float(diff.mean()),
+                "ci_low": float(lo),
+                "ci_high": float(hi),
+                "seen_negatives": int(seen.sum()),
+                "negatives": int((y == 0).sum()),
+                "bundled_unseen": per_tf_auroc(tf[keep], y[keep], base[keep]),
+                "with_term_unseen": per_tf_auroc(tf[keep], y[keep], new[keep]),
+            }
+        )
         print(
             f"{Path(f).stem}: alone {alone[0]:.3f} -> {alone[-1]:.3f} (last 10 {np.mean(alone[-10:]):.3f}); "
             f"with the term {grid[a]:.3f} at {a}; difference {diff.mean():+.3f} [{lo:.3f}, {hi:.3f}]"
         )
-        if seen is not None:  # the same scale, on the validation negatives no training triplet held
-            keep = ~seen
+        if seen.any():
             print(
                 f"  validation negatives that were training negatives of the same TF: {seen.sum()} of "
                 f"{(y == 0).sum()}; without them: alone {per_tf_auroc(tf[keep], y[keep], last[keep]):.3f}, "
-                f"bundled {per_tf_auroc(tf[keep], y[keep], base[keep]):.3f}, "
-                f"with the term {per_tf_auroc(tf[keep], y[keep], new[keep]):.3f}"
+                f"bundled {rows[-1]['bundled_unseen']:.3f}, with the term {rows[-1]['with_term_unseen']:.3f}"
             )
+    if csv:
+        out = pd.DataFrame(rows)
+        path = Path(csv)
+        if path.is_file():
+            old = pd.read_csv(path)
+            out = pd.concat([old[old["split"] != split], out], ignore_index=True)
+        out.round(6).to_csv(path, index=False)
 
 
 def main() -> None:
@@ -335,6 +370,7 @@ def main() -> None:
     c = sub.add_parser("combine")
     c.add_argument("--split", required=True)
     c.add_argument("files", nargs="+")
+    c.add_argument("--csv", help="table to add the split's rows to (results/validation/pairwise_probe.csv)")
     a = ap.parse_args()
     if a.cmd == "prepare":
         prepare(a.split, a.dataset, Path(a.out), a.draws)
@@ -343,7 +379,7 @@ def main() -> None:
     elif a.cmd == "train":
         train(a)
     else:
-        combine(a.split, a.files)
+        combine(a.split, a.files, a.csv)
 
 
 if __name__ == "__main__":

@@ -467,3 +467,31 @@ def test_selectivity_section_reads_the_stricter_check_beside_the_degree_matched_
     assert (
         "- unknown: GReNIMJA 0.589 (degree-matched only: 0.616); best baseline nearest homolog 0.548." in text
     )
+
+
+def test_the_card_shows_the_ranking_loss_probe_with_its_leak_check(tmp_path):
+    import pandas as pd
+
+    from grenimja.report.cards import _pairwise_probe_section
+
+    assert _pairwise_probe_section(tmp_path) == []  # scripts/probe_pairwise.py not run: no section
+    (tmp_path / "validation").mkdir()
+    row = dict(gene_loss=False, init="scratch", minutes=6.0, triplets=3_808_776, alone_start=0.432)
+    pd.DataFrame(
+        [
+            dict(row, split="unknown", run="pair", valid_tfs=16, alone_last=0.534, alone_last10=0.538,
+                 scale=0.05, with_term=0.6557, bundled=0.6603, difference=-0.0046, ci_low=-0.016, ci_high=0.0049,
+                 seen_negatives=0, negatives=8823, bundled_unseen=0.6603, with_term_unseen=0.6557),
+            dict(row, split="known", run="pair", valid_tfs=236, alone_last=0.640, alone_last10=0.587, scale=0.8,
+                 with_term=0.751, bundled=0.732, difference=0.019, ci_low=0.0119, ci_high=0.0267,
+                 seen_negatives=71477, negatives=86108, bundled_unseen=0.8456, with_term_unseen=0.8427),
+        ]
+    ).to_csv(tmp_path / "validation" / "pairwise_probe.csv", index=False)  # fmt: skip
+    text = "\n".join(_pairwise_probe_section(tmp_path))
+    assert "## Ranking losses for the network" in text and "grenimja train --loss pairwise" in text
+    assert (
+        "| unknown | pair | no | scratch | 6 | 3,808,776 | 0.432 -> 0.534 | 0.656 (0.05) | 0.660 | -0.005"
+        in text
+    )
+    # the known row shows the overlap that makes its gain a leak, and the figures without it
+    assert "| 71,477 of 86,108 | 0.846 -> 0.843 |" in text

@@ -389,6 +389,43 @@ def _transfer_section(res: Path) -> list[str]:
     return out
 
 
+def _pairwise_probe_section(res: Path) -> list[str]:
+    """The GPU probe of ranking losses for the network (scripts/probe_pairwise.py), validation only."""
+    import pandas as pd
+
+    f = res / "validation" / "pairwise_probe.csv"
+    if not f.is_file():
+        return []
+    df = pd.read_csv(f)
+    out = [
+        "## Ranking losses for the network (GPU probe, validation only; not bundled)",
+        "",
+        "`scripts/probe_pairwise.py` trained the network (CPU widths, build v1) on a lent H200 with losses that "
+        "a gene-popularity score cannot lower: each training positive against a degree-matched negative of the "
+        "same TF (`grenimja train --loss pairwise` since), and with `gene loss` also against a training TF "
+        "that does not regulate the gene, drawn by its number of targets; from scratch or from the bundled "
+        "network. Degree-matched per-TF AUROC on the validation TFs with >= 5 positives: the network alone "
+        "at its first and last evaluation, and its last evaluation (standardised, at the best of five scales "
+        "of the term's sd) added to the bundled model's term, against the bundled model, with a 95% interval "
+        "from resampling the validation TFs. The last columns drop the validation negatives that had been the "
+        "same TF's training negatives: on the known split, whose TFs are shared, that overlap is a leak. "
+        "Details in `results/validation/pairwise_probe.md`.",
+        "",
+        "| split | run | gene loss | start | minutes | triplets | network alone | with the term (scale) | bundled "
+        "| difference [95% interval] | validation negatives seen in training | without them: bundled -> with the term |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in df.itertuples():
+        out.append(
+            f"| {r.split} | {r.run} | {'yes' if r.gene_loss else 'no'} | {r.init} | {r.minutes:g} | "
+            f"{r.triplets:,} | {r.alone_start:.3f} -> {r.alone_last:.3f} | {r.with_term:.3f} ({r.scale:g}) | "
+            f"{r.bundled:.3f} | {r.difference:+.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}] | "
+            f"{r.seen_negatives:,} of {r.negatives:,} | {r.bundled_unseen:.3f} -> {r.with_term_unseen:.3f} |"
+        )
+    out.append("")
+    return out
+
+
 def _extra_terms_section(res: Path) -> list[str]:
     """Terms tried beside each bundled model's transfer term on validation (scripts/extra_terms.py): the
     best setting of each against the bundled score, by the transfer choice's criterion."""
@@ -814,6 +851,7 @@ def model_card(models: Path, datasets: Path, res: Path) -> str:
     lines += _transfer_section(res)
     lines += _selectivity_section(res)
     lines += _extra_terms_section(res)
+    lines += _pairwise_probe_section(res)
     lines += _homology_model_section(res)
     lines += _gpu_section(res)
     bench = res / "bench_model.json"
