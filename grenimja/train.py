@@ -13,8 +13,8 @@ Two losses (``TrainConfig.loss``): ``"bce"``, the paper's binary cross-entropy o
 pairs (its random non-targets as negatives, so a gene-popularity score lowers it), and ``"pairwise"``:
 each sampled training positive (t, g+) against a degree-matched negative (t, g-) of the same TF, drawn
 afresh every epoch (:func:`pairwise_triplets`), loss ``softplus(s(t, g-) - s(t, g+))``, which no score of
-the gene alone can lower. Under it the validation loss is the same on the validation part's
-degree-matched pairs, and the history's ``pairs_per_s`` counts positives (each scored with its negative).
+the gene alone can lower. Under it the validation loss is the same on all of the validation part's
+degree-matched pairs (``valid_pairs`` caps the bce loss's sample only), and the history's ``pairs_per_s`` counts positives (each scored with its negative).
 """
 
 from __future__ import annotations
