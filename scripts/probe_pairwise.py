@@ -118,6 +118,8 @@ def cache(split: str, dataset: str) -> None:
     print(f"{path}: {len(f)} pairs")
 
 
+# ``auroc`` / ``per_tf_auroc`` serve ``train`` on the GPU machine, which has torch and numpy but not
+# necessarily pandas or scikit-learn (grenimja.metrics imports both); ``combine`` uses grenimja.metrics
 def auroc(y: np.ndarray, s: np.ndarray) -> float:
     order = np.argsort(s, kind="stable")
     ranks = np.empty(len(s))
@@ -270,13 +272,19 @@ def combine(split: str, files: list[str], csv: str | None = None) -> None:
     card reads."""
     import pandas as pd
 
+    from grenimja.metrics import MIN_POSITIVES, paired_tf_bootstrap
+    from grenimja.metrics import per_tf_auroc as per_tf
+
+    def mean_auroc(tf: np.ndarray, y: np.ndarray, s: np.ndarray) -> float:
+        return float(per_tf(tf, y, s, MIN_POSITIVES).mean())
+
     cache = pd.read_parquet(ROOT / f"runs/cache_net_{split}_valid_degree-matched.parquet")
     tf, y = cache["tf_i"].to_numpy(), cache["label"].to_numpy()
     rest = (cache["T"] + cache["K"] + cache["M"]).to_numpy()
     base = cache["net"].to_numpy() + rest
-    bundled = per_tf_auroc(tf, y, base)
-    print(f"{split}: term alone {per_tf_auroc(tf, y, rest):.4f}; bundled {bundled:.4f}")
-    tfs = [t for t in np.unique(tf) if y[tf == t].sum() >= 5]
+    bundled = mean_auroc(tf, y, base)
+    print(f"{split}: term alone {mean_auroc(tf, y, rest):.4f}; bundled {bundled:.4f}")
+    base_per_tf = per_tf(tf, y, base, MIN_POSITIVES)
     seen = np.zeros(len(y), dtype=bool)
     data = ROOT / f".gpu/probe_{split}.npz"
     if data.is_file():  # a TF of the validation part that trained: were its validation negatives trained on?
@@ -292,13 +300,10 @@ def combine(split: str, files: list[str], csv: str | None = None) -> None:
         alone = [e["dm_per_tf"] for e in rec["epochs"]]
         last = d["logits"][f"dm_{len(alone) - 1}"].numpy().astype(np.float64)
         z = (last - last.mean()) / last.std()
-        grid = {a: per_tf_auroc(tf, y, rest + a * rest.std() * z) for a in (0.05, 0.1, 0.2, 0.4, 0.8)}
+        grid = {a: mean_auroc(tf, y, rest + a * rest.std() * z) for a in (0.05, 0.1, 0.2, 0.4, 0.8)}
         a = max(grid, key=grid.get)
         new = rest + a * rest.std() * z
-        diff = np.array([auroc(y[tf == t], new[tf == t]) - auroc(y[tf == t], base[tf == t]) for t in tfs])
-        rng = np.random.default_rng(0)
-        boot = [diff[rng.integers(0, len(diff), len(diff))].mean() for _ in range(2000)]
-        lo, hi = np.percentile(boot, [2.5, 97.5])
+        diff, lo, hi = paired_tf_bootstrap(base_per_tf, per_tf(tf, y, new, MIN_POSITIVES))
         keep = ~seen  # the same scale, on the validation negatives no training triplet held
         args = rec["args"]
         rows.append(
@@ -309,30 +314,30 @@ def combine(split: str, files: list[str], csv: str | None = None) -> None:
                 "init": args["init"],
                 "minutes": args["minutes"],
                 "triplets": sum(e.get("pairs", 0) for e in rec["epochs"]),
-                "valid_tfs": len(tfs),
+                "valid_tfs": len(base_per_tf),
                 "alone_start": alone[0],
                 "alone_last": alone[-1],
                 "alone_last10": float(np.mean(alone[-10:])),
                 "scale": a,
                 "with_term": grid[a],
                 "bundled": bundled,
-                "difference": float(diff.mean()),
-                "ci_low": float(lo),
-                "ci_high": float(hi),
+                "difference": diff,
+                "ci_low": lo,
+                "ci_high": hi,
                 "seen_negatives": int(seen.sum()),
                 "negatives": int((y == 0).sum()),
-                "bundled_unseen": per_tf_auroc(tf[keep], y[keep], base[keep]),
-                "with_term_unseen": per_tf_auroc(tf[keep], y[keep], new[keep]),
+                "bundled_unseen": mean_auroc(tf[keep], y[keep], base[keep]),
+                "with_term_unseen": mean_auroc(tf[keep], y[keep], new[keep]),
             }
         )
         print(
             f"{Path(f).stem}: alone {alone[0]:.3f} -> {alone[-1]:.3f} (last 10 {np.mean(alone[-10:]):.3f}); "
-            f"with the term {grid[a]:.3f} at {a}; difference {diff.mean():+.3f} [{lo:.3f}, {hi:.3f}]"
+            f"with the term {grid[a]:.3f} at {a}; difference {diff:+.3f} [{lo:.3f}, {hi:.3f}]"
         )
         if seen.any():
             print(
                 f"  validation negatives that were training negatives of the same TF: {seen.sum()} of "
-                f"{(y == 0).sum()}; without them: alone {per_tf_auroc(tf[keep], y[keep], last[keep]):.3f}, "
+                f"{(y == 0).sum()}; without them: alone {mean_auroc(tf[keep], y[keep], last[keep]):.3f}, "
                 f"bundled {rows[-1]['bundled_unseen']:.3f}, with the term {rows[-1]['with_term_unseen']:.3f}"
             )
     if csv:
