@@ -86,13 +86,15 @@ def summarize(tfs: np.ndarray, y: np.ndarray, p: np.ndarray, threshold: float = 
 def _mid_ranks(codes: np.ndarray, p: np.ndarray) -> np.ndarray:
     """1-based ranks of ``p`` within each group of ``codes`` (ties share their mean rank, as
     ``pandas.Series.rank(method="average")``), in the input order."""
+    n = len(p)
+    if n == 0:
+        return np.zeros(0)
     order = np.lexsort((p, codes))
     c, v = codes[order], p[order]
-    n = len(p)
-    new_group = np.r_[True, c[1:] != c[:-1]] if n else np.zeros(0, dtype=bool)
-    new_run = new_group | (np.r_[True, v[1:] != v[:-1]] if n else new_group)
+    new_group = np.r_[True, c[1:] != c[:-1]]
+    new_run = new_group | np.r_[True, v[1:] != v[:-1]]
     at = np.arange(n)
-    group_start = np.maximum.accumulate(np.where(new_group, at, 0)) if n else at
+    group_start = np.maximum.accumulate(np.where(new_group, at, 0))
     run_start = at[new_run]
     run_end = np.r_[run_start[1:], n] - 1
     mean_rank = (run_start + run_end) / 2 - group_start[run_start] + 1
