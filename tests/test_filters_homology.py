@@ -10,7 +10,7 @@ import torch
 
 from grenimja.embedding import onehot_embeddings
 from grenimja.interpret.blast import blast_identity, neighbour_homology
-from grenimja.interpret.filters import dna_top2, filter_ppms, tomtom_matches
+from grenimja.interpret.filters import DNA, dna_top2, filter_ppms, logo_png, logo_stacks, tomtom_matches
 from grenimja.interpret.meme import read_meme_protein
 from grenimja.interpret.prosite import AA, pattern_to_ppm, read_prosite
 from grenimja.model.network import SeqEncoder
@@ -81,6 +81,30 @@ def test_dna_top2_tallies_the_two_main_bases_per_filter():
 
 
 @needs_blast
+def test_logo_stacks_letters_by_information_largest_on_top_and_draws_a_png():
+    ppm = np.array(
+        [
+            [1.0, 0.25, 0.5],  # A
+            [0.0, 0.25, 0.0],  # C
+            [0.0, 0.25, 0.5],  # G
+            [0.0, 0.25, 0.0],  # T
+        ]
+    )
+    stacks = logo_stacks(ppm, DNA)
+    # a certain base is one 2-bit letter; a uniform column is empty; two equal halves are 0.5 bit each
+    assert [s[:2] for s in stacks] == [(0, "A"), (2, "A"), (2, "G")]
+    assert stacks[0][2:] == pytest.approx((0.0, 2.0), abs=1e-3)
+    assert stacks[1][2:] == pytest.approx((0.0, 0.5), abs=1e-3)
+    assert stacks[2][2:] == pytest.approx((0.5, 1.0), abs=1e-3)
+    skewed = np.array([[0.1], [0.2], [0.3], [0.4]])
+    letters = [s[1] for s in logo_stacks(skewed, DNA)]
+    assert letters == ["A", "C", "G", "T"]  # bottom to top: the most probable base on top
+    png = logo_png(ppm, DNA, "test")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width = int.from_bytes(png[16:20], "big")
+    assert width == 400  # 4 in (the minimum) at 100 dpi
+
+
 def test_blast_flags_homologous_latent_neighbours(data_dir):
     from grenimja.data.names import load_mapper
     from grenimja.data.sequences import read_tf_proteins
@@ -118,7 +142,15 @@ def test_motifs_page_shows_prosite_table_dna_pairs_and_neighbours():
     at.slider[0].set_value(5).run()
     at.button(key="go_prot").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert len(at.dataframe[1].value) == 5  # best match of each of the 5 most active filters
+    matches = at.dataframe[1].value
+    assert len(matches) == 5  # best match of each of the 5 most active filters
+    # one sequence logo, of the filter picked from the table (the best match first), redrawn on another pick
+    pick = at.selectbox(key="logo_filter")
+    assert len(pick.options) == 5 and pick.options[0].startswith(f"filter {matches['filter'][0]}: best match")
+    assert pick.value == matches["filter"][0]
+    first = at.get("image")[0].value[0]
+    pick.set_value(int(matches["filter"][1])).run()
+    assert len(at.get("image")) == 1 and at.get("image")[0].value[0] != first
     at.button(key="go_dna").click().run()
     at.button(key="go_nb").click().run()
     assert not at.exception, [e.value for e in at.exception]

@@ -76,10 +76,18 @@ with tab1:
         st.markdown("**Best match of every compared filter**")
         st.dataframe(res["matches"], hide_index=True, width="stretch")
         ui.download(res["matches"], "grenimja_protein_filter_matches.csv", "Download filter matches")
-        for r in res["matches"].head(3).itertuples():
-            st.image(
-                _logo(res["ppms"][r.filter], AA, f"filter {r.filter}: {r.prosite_id} (q = {r.q_value:.2g})")
-            )
+        # one logo at a time, picked from the table: each takes ~3 s to draw (logomaker makes one glyph per
+        # letter per position, 660 for a 33-position protein filter), so drawing several held up every click
+        rows = {int(r.filter): r for r in res["matches"].itertuples()}
+        pick = st.selectbox(
+            "Sequence logo of filter",
+            list(rows),
+            format_func=lambda f: f"filter {f}: best match {rows[f].prosite_id} (q = {rows[f].q_value:.2g})",
+            key="logo_filter",
+            help="Filters in the order of the table above: the best-matching first.",
+        )
+        r = rows[pick]
+        st.image(_logo(res["ppms"][r.filter], AA, f"filter {r.filter}: {r.prosite_id} (q = {r.q_value:.2g})"))
 with tab2:
     if st.button("Analyse DNA filters", key="go_dna"):
         ui.keep_result("dna", b.name, _dna(b.name))
