@@ -740,7 +740,8 @@ def build_parser() -> argparse.ArgumentParser:
     rf = sub.add_parser(
         "reference",
         help="store a model's gene reference (mean logit per catalogue promoter over training TFs) for "
-        "the TF-specificity column",
+        "the TF-specificity column, with the panel TFs' alignments to the training TFs (so an uploaded "
+        "promoter's panel scores need no alignment)",
     )
     _add_data_dir(rf)
     rf.add_argument("--model", default="unknown")

@@ -17,7 +17,7 @@ import torch
 
 from grenimja.data.sequences import PROMOTER_KINDS, PROMOTER_WINDOWS
 from grenimja.embedding import Embeddings
-from grenimja.errors import DataFileError, GrenimjaError
+from grenimja.errors import DataFileError, GrenimjaError, ModelFileError
 from grenimja.fasta import Record, validate_records
 from grenimja.homology import identity_to
 from grenimja.metrics import MIN_POSITIVES
@@ -176,7 +176,37 @@ def load_bundle(
             cat = load_catalogue(data_dir, promoter_kind(meta, model.cfg.promoter_len))
         except DataFileError as exc:
             err = str(exc)
-    return Bundle(name, model, emb, meta, cat, err)
+    b = Bundle(name, model, emb, meta, cat, err)
+    _remember_panel_identities(b, str(model_dir / f"{name}.pt"))
+    return b
+
+
+def _sha256(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _remember_panel_identities(bundle: Bundle, source: str) -> None:
+    """Give the transfer term the reference panel's stored alignments (see :func:`add_gene_reference`),
+    for each panel TF whose catalogue protein is the one they were computed for."""
+    stored = (bundle.meta.get("gene_reference") or {}).get("panel_identity")
+    term = bundle.model.transfer
+    if not stored or term is None or bundle.catalogue is None:
+        return
+    seq = bundle.catalogue.tfs.set_index("tf")["protein"]
+    ref = bundle.meta["gene_reference"]
+    keep = [
+        k
+        for k, (t, h) in enumerate(zip(ref["panel"], stored["sha256"], strict=True))
+        if t in seq.index and _sha256(seq[t]) == h
+    ]
+    ident = np.asarray(stored["identity"], dtype=np.float32)
+    if ident.ndim != 2 or len(ident) != len(ref["panel"]):
+        raise ModelFileError(
+            f"{source}: the reference panel's identities do not match its {len(ref['panel'])} TFs"
+        )
+    term.remember_identities([seq[ref["panel"][k]] for k in keep], ident[keep], source)
 
 
 def nearest_training_tf(bundle: Bundle, protein: str) -> tuple[str | None, float]:
@@ -571,6 +601,15 @@ def add_gene_reference(model_path: str | Path, bundle: Bundle, n_tfs: int = 40, 
             bar.update(f - bar.n)
 
         ref = gene_reference(bundle.model, bundle.emb, {t: tfs[t] for t in panel}, genes.to_dict(), step)
+    term = bundle.model.transfer
+    if term is not None:
+        # the panel's alignments to the training TFs, which every uploaded promoter's panel scoring needs
+        # (~2.5 s for 40 TFs): computed once here instead of on each server's first Predict
+        seqs = [tfs[t] for t in panel]
+        ref["panel_identity"] = {
+            "sha256": [_sha256(s) for s in seqs],
+            "identity": term.identities(seqs).tolist(),
+        }
     payload = load_payload(model_path)
     payload["meta"]["gene_reference"] = ref
     _atomic_save(payload, Path(model_path))

@@ -101,3 +101,36 @@ def test_popularity_spearman_measures_how_much_a_scan_is_the_panel_ranking(ref_m
     assert popularity_spearman(b, tied) == pytest.approx(want, abs=1e-12)
     scan = scan_protein(b, SOX2)  # a network-only model: its ranking is the panel's, nearly
     assert popularity_spearman(b, scan) > POPULARITY_WARN
+
+
+@pytest.mark.skipif(not (REPO / "models" / "unknown.pt").is_file(), reason="no bundled model")
+def test_the_panel_s_stored_alignments_spare_predict_aligning_the_panel_again(monkeypatch):
+    import grenimja.homology as homology
+
+    b = load_bundle(REPO / "models", "unknown")
+    panel = list(b.panel_proteins().values())
+    term = b.model.transfer
+    assert len(panel) == 40 and "panel_identity" in b.meta["gene_reference"]
+    fresh = homology.identity_to(panel[0], term.proteins)
+    aligned = []
+    real = homology.identity_to
+    monkeypatch.setattr(homology, "identity_to", lambda q, t: aligned.append(q) or real(q, t))
+    assert np.array_equal(term.identities(panel[:1])[0], fresh)  # the stored row is the alignment's
+    assert not aligned
+    # an uploaded promoter of no catalogue gene is scored by the panel on the fly: only the query is aligned
+    rng = np.random.default_rng(0)
+    upload = ">my_promoter\n" + "".join(rng.choice(list("ACGT"), 300)) + "\n"
+    table, problems, _ = predict_fasta(b, SOX2, upload)
+    assert not problems and table["tf_specificity"].notna().all()
+    assert set(aligned) == {SOX2.split("\n", 1)[1].replace("\n", "")}
+
+
+def test_stored_identities_of_another_shape_are_refused_naming_the_file():
+    from grenimja.errors import ModelFileError
+    from grenimja.model.transfer import HomologyTransfer
+
+    term = HomologyTransfer(["A", "B"], ["MKV", "MRV"], ["g"], np.array([0]), np.array([0]))
+    term.remember_identities(["MKW"], np.array([[0.5, 0.25]]))
+    assert term.identities(["MKW"]).tolist() == [[0.5, 0.25]]
+    with pytest.raises(ModelFileError, match=r"x\.pt: stored identities have shape \(1, 3\)"):
+        term.remember_identities(["MKW"], np.zeros((1, 3)), "x.pt")

@@ -205,6 +205,20 @@ class HomologyTransfer:
             np.stack([self._ident_cache[p] for p in proteins]) if proteins else np.zeros((0, len(self.tfs)))
         )
 
+    def remember_identities(
+        self, proteins: Sequence[str], identities: np.ndarray, source: str = "model"
+    ) -> None:
+        """Take (len(proteins), n_training_tfs) identities computed earlier by :meth:`identities` (e.g. the
+        gene reference panel's, stored in the model file) so these proteins are not aligned again."""
+        identities = np.asarray(identities, dtype=np.float32)
+        if identities.shape != (len(proteins), len(self.tfs)):
+            raise ModelFileError(
+                f"{source}: stored identities have shape {identities.shape}, expected "
+                f"({len(proteins)}, {len(self.tfs)}) for this transfer term's training TFs"
+            )
+        for p, row in zip(proteins, identities, strict=True):
+            self._ident_cache[p] = row
+
     def weights(self, proteins: Sequence[str], power: float | None = None) -> np.ndarray:
         """(len(proteins), n_training_tfs) weights of the training TFs' targets for each query: identity^power
         normalised to sum 1, or with ``similarity="targets"`` the EASE column of a query that is a training
