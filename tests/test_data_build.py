@@ -24,7 +24,7 @@ from grenimja.dataset import load_dataset
 from grenimja.errors import DataFileError
 from grenimja.homology import identity
 
-from .conftest import mirror_data_dir, run_cli
+from .conftest import cli, mirror_data_dir, run_cli
 
 
 def test_mapper_resolves_aliases_and_counts_unmapped(data_dir):
@@ -230,7 +230,7 @@ def test_missing_and_corrupt_data_files_give_clear_errors(tmp_path, data_dir):
 
 
 def test_cli_reports_missing_data_dir_without_traceback(tmp_path):
-    r = run_cli("data", "build", "--data-dir", tmp_path / "x", "--out", tmp_path / "o", check=False)
+    r = cli("data", "build", "--data-dir", tmp_path / "x", "--out", tmp_path / "o", check=False)
     assert r.returncode == 2
     assert "error: data directory" in r.stderr and "Traceback" not in r.stderr
 

@@ -142,7 +142,7 @@ def test_a_corrupt_data_file_is_named_and_an_existing_dataset_is_left_as_it_was(
     for p in small_dataset.iterdir():
         (out / p.name).write_bytes(p.read_bytes())
     before = {p.name: p.read_bytes() for p in out.iterdir()}
-    r = run_cli(
+    r = cli(
         "data",
         "build",
         "--data-dir",
