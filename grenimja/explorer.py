@@ -194,18 +194,18 @@ def _remember_panel_identities(bundle: Bundle, source: str) -> None:
     term = bundle.model.transfer
     if not stored or term is None or bundle.catalogue is None:
         return
-    seq = bundle.catalogue.tfs.set_index("tf")["protein"]
     ref = bundle.meta["gene_reference"]
+    ident = np.asarray(stored["identity"], dtype=np.float32)
+    if ident.ndim != 2 or not len(ident) == len(stored["sha256"]) == len(ref["panel"]):
+        raise ModelFileError(
+            f"{source}: the reference panel's identities do not match its {len(ref['panel'])} TFs"
+        )
+    seq = bundle.catalogue.tfs.set_index("tf")["protein"]
     keep = [
         k
         for k, (t, h) in enumerate(zip(ref["panel"], stored["sha256"], strict=True))
         if t in seq.index and _sha256(seq[t]) == h
     ]
-    ident = np.asarray(stored["identity"], dtype=np.float32)
-    if ident.ndim != 2 or len(ident) != len(ref["panel"]):
-        raise ModelFileError(
-            f"{source}: the reference panel's identities do not match its {len(ref['panel'])} TFs"
-        )
     term.remember_identities([seq[ref["panel"][k]] for k in keep], ident[keep], source)
 
 

@@ -134,3 +134,21 @@ def test_stored_identities_of_another_shape_are_refused_naming_the_file():
     assert term.identities(["MKW"]).tolist() == [[0.5, 0.25]]
     with pytest.raises(ModelFileError, match=r"x\.pt: stored identities have shape \(1, 3\)"):
         term.remember_identities(["MKW"], np.zeros((1, 3)), "x.pt")
+
+
+@pytest.mark.skipif(not (REPO / "models" / "unknown.pt").is_file(), reason="no bundled model")
+def test_a_model_file_whose_panel_identities_miss_a_tf_is_refused_naming_it(tmp_path):
+    import torch
+
+    from grenimja.errors import ModelFileError
+    from grenimja.model.io import load_payload
+
+    payload = load_payload(REPO / "models" / "unknown.pt")
+    stored = payload["meta"]["gene_reference"]["panel_identity"]
+    stored["identity"] = stored["identity"][:-1]
+    torch.save(payload, tmp_path / "unknown.pt")
+    shutil.copy(REPO / "models" / "embeddings.npz", tmp_path / "embeddings.npz")
+    with pytest.raises(
+        ModelFileError, match=r"unknown\.pt: the reference panel's identities do not match its 40"
+    ):
+        load_bundle(tmp_path, "unknown")

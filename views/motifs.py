@@ -46,7 +46,7 @@ def _latent(name: str):
 
 @st.cache_data(show_spinner=False)
 def _logo(ppm: np.ndarray, alphabet: str, title: str) -> bytes:
-    # drawn once per filter: every rerun of the page (any widget) would redraw each logo (~2 s apiece)
+    # drawn once per filter: every rerun of the page (any widget) would redraw it (~0.3 s)
     return logo_png(ppm, alphabet, title)
 
 
@@ -76,8 +76,7 @@ with tab1:
         st.markdown("**Best match of every compared filter**")
         st.dataframe(res["matches"], hide_index=True, width="stretch")
         ui.download(res["matches"], "grenimja_protein_filter_matches.csv", "Download filter matches")
-        # one logo at a time, picked from the table: each takes ~3 s to draw (logomaker makes one glyph per
-        # letter per position, 660 for a 33-position protein filter), so drawing several held up every click
+        # one logo, of the filter picked: any compared filter's can be seen, and none is drawn unasked
         rows = {int(r.filter): r for r in res["matches"].itertuples()}
         pick = st.selectbox(
             "Sequence logo of filter",
