@@ -36,7 +36,7 @@ from grenimja.embedding import Embeddings
 from grenimja.metrics import binary_metrics
 from grenimja.model.io import _atomic_save, model_payload
 from grenimja.model.network import GReNIMJA, ModelConfig
-from grenimja.predict import score_cached, tokens_for
+from grenimja.predict import score_cached, sigmoid, tokens_for
 
 
 @dataclass
@@ -222,7 +222,7 @@ def train(
         total, seen = dist.all_sum(total, device), int(dist.all_sum(seen, device))
         secs = time.time() - t0
         z = score_cached(model, tf_tok, gene_tok, va["tf_i"].to_numpy(), va["gene_i"].to_numpy(), logits=True)
-        p = 1.0 / (1.0 + np.exp(-z))
+        p = sigmoid(z)
         yv = va["label"].to_numpy()
         if pairwise:
             vloss = _pairwise_valid_loss(va, z)
