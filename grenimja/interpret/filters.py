@@ -167,19 +167,16 @@ def dna_top2(ppms: list[np.ndarray], n_active: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame([{"pair": k, "filters": v, "frequency": v / total} for k, v in pairs.most_common()])
 
 
-def _letter_paths(alphabet: str, widest: str = "E") -> dict[str, tuple]:
-    """Per letter: its path at size 1 in logomaker's default glyph font (sans, bold), its extents, and the
-    extents of ``widest`` (logomaker's ``dont_stretch_more_than``: no letter is stretched wider than it)."""
+def _letter_paths(alphabet: str, widest: str = "E") -> tuple[dict[str, tuple], float]:
+    """Per letter: its path at size 1 in logomaker's default glyph font (sans, bold) and its extents; and
+    the width of ``widest`` (logomaker's ``dont_stretch_more_than``: no letter is stretched wider than it)."""
     from matplotlib import font_manager
     from matplotlib.textpath import TextPath
 
     font = font_manager.FontProperties(family="sans", weight="bold")
-    wide = TextPath((0, 0), widest, size=1, prop=font).get_extents()
-    out = {}
-    for c in alphabet:
-        path = TextPath((0, 0), c, size=1, prop=font)
-        out[c] = (path, path.get_extents(), wide)
-    return out
+    paths = {c: TextPath((0, 0), c, size=1, prop=font) for c in alphabet}
+    wide = TextPath((0, 0), widest, size=1, prop=font).get_extents().width
+    return {c: (p, p.get_extents()) for c, p in paths.items()}, wide
 
 
 def logo_stacks(ppm: np.ndarray, alphabet: str) -> list[tuple[int, str, float, float]]:
@@ -225,12 +222,12 @@ def logo_png(ppm: np.ndarray, alphabet: str, title: str = "") -> bytes:
     import matplotlib.pyplot as plt
 
     colors = get_color_dict("chemistry" if alphabet == AA else "classic", list(alphabet))
-    letters = _letter_paths(alphabet)
+    letters, widest = _letter_paths(alphabet)
     glyph_width = 0.95
     patches, top = [], 1e-9
     for pos, c, floor, ceiling in logo_stacks(ppm, alphabet):
-        path, ext, wide = letters[c]
-        sx = min(glyph_width / ext.width, glyph_width / wide.width)
+        path, ext = letters[c]
+        sx = glyph_width / max(ext.width, widest)
         shift = (glyph_width - sx * ext.width) / 2
         to_box = (
             Affine2D()
