@@ -10,9 +10,10 @@
   the TFs it regulates (``down``: t -> u -> g), of the TFs regulating it (``up``: s -> t and s -> g), or of
   both, that regulate the gene, less the gene's degree; *added* to the bundled score.
 
-Each is scaled by its sd over the validation pairs of both protocols and weighed ``factor`` x the term's
-weight. Rows: pooled and per-TF AUROC of both protocols (per-TF degree-matched over TFs with >= the
-selection minimum of positives, as ``grenimja transfer`` chooses) and the criterion (that + paper pooled).
+Each is scaled by its sd over the validation pairs of both protocols and weighed ``part_factor`` x the
+term's weight, in the grid ``grenimja transfer`` weighs its parts with
+(:func:`grenimja.model.transfer._part_weight`): pooled and per-TF AUROC of both protocols (per-TF over TFs
+with >= the selection minimum of positives) and the criterion (degree-matched per-TF + paper pooled).
 Writes ``results/validation/known_terms_probe.csv``; the bundled score of the validation pairs is cached
 under ``runs/`` (~10 min to compute on 2 cores). Nothing here reads a test pair.
 
@@ -29,10 +30,10 @@ import pandas as pd
 from grenimja.dataset import load_dataset
 from grenimja.embedding import Embeddings
 from grenimja.evaluate import dataset_logits
-from grenimja.metrics import auroc_summary, per_tf_auroc, selection_min_positives
+from grenimja.metrics import per_tf_auroc, selection_min_positives
 from grenimja.model.io import load_model
 from grenimja.model.own_kmers import OwnTargetKmers
-from grenimja.model.transfer import _per_pair
+from grenimja.model.transfer import _part_weight, _per_pair
 
 ROOT = Path(__file__).resolve().parents[1]
 PROTOCOLS = ("paper", "degree-matched")
@@ -86,20 +87,14 @@ def main() -> None:
             out[n] = v
         return out
 
-    rows = []
+    grids = []
 
     def grid(name: str, part: dict[str, np.ndarray], factors, base: dict[str, np.ndarray]) -> None:
+        # the transfer choice's own grid over a part's weight: the same criterion, the same rows
         sd = np.concatenate(list(part.values())).std()
-        for c in factors:
-            r = {"term": name, "factor": c}
-            for n, f in frames.items():
-                key = "dm" if n == "degree-matched" else n
-                r[f"{key}_auroc"], r[f"{key}_per_tf"] = auroc_summary(
-                    f["tf"].to_numpy(), f["label"].to_numpy(), base[n] + c * term.weight * part[n] / sd, k_min
-                )
-            r["criterion"] = r["dm_per_tf"] + r["paper_auroc"]
-            rows.append(r)
-            print({k: round(v, 4) if isinstance(v, float) else v for k, v in r.items()}, flush=True)
+        g = _part_weight(frames, base, part, term.weight / sd, factors, "part")[1]
+        grids.append(g.assign(term=name))
+        print(g.round(4).assign(term=name).to_string(index=False), flush=True)
 
     bundled = {n: f["logit"].to_numpy() for n, f in frames.items()}
     own = pair_part(term.own_interaction)
@@ -115,13 +110,14 @@ def main() -> None:
                 f["tf"].to_numpy(),
                 f["label"].to_numpy(),
                 without_own["degree-matched"] + c * term.weight * own["degree-matched"] / sd,
+                k_min,
             )
             for c in factors
         }
     )
-    n_pos = f[f["label"] == 1].groupby("tf").size().reindex(per_tf.index)
-    best = per_tf[n_pos >= k_min].max(axis=1).mean()
-    rows.append({"term": "bundled own-target part, each TF's best factor (oracle)", "dm_per_tf": best})
+    best = per_tf.max(axis=1).mean()
+    oracle = "bundled own-target part, each TF's best factor (oracle)"
+    grids.append(pd.DataFrame([{"term": oracle, "dm_per_tf_auroc": best}]))
     print(f"oracle per-TF factor: degree-matched per-TF AUROC {best:.4f}", flush=True)
     pred = term.ease_weights().T @ y
     for alpha in (0.5, 1.0):
@@ -138,7 +134,9 @@ def main() -> None:
         share = np.where(n_w > 0, (w @ y) / np.maximum(n_w, 1) - degree[None, :], 0.0)
         grid(f"two-hop {name}", matrix_part(share), (0.025, 0.05, 0.1, 0.2), bundled)
     out = ROOT / "results" / "validation" / "known_terms_probe.csv"
-    pd.DataFrame(rows).to_csv(out, index=False, float_format="%.4f")
+    table = pd.concat(grids, ignore_index=True)
+    table = table[["term", *[c for c in table.columns if c != "term"]]]
+    table.to_csv(out, index=False, float_format="%.4f")
     print(f"wrote {out}")
 
 
