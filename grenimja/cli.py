@@ -185,6 +185,7 @@ def cmd_transfer(a) -> int:
         dbd=dbd,
         motifs=a.motifs,
         own_kmers=a.own_kmers,
+        shape=a.shape,
     )
     print(json.dumps(res, indent=1))
     return 0
@@ -669,6 +670,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also the motif-transfer part: PWM hits on each gene's 300 bp window of the query's most "
         "identical other TF with a JASPAR matrix, its weight (0 included) chosen on validation",
+    )
+    tr.add_argument(
+        "--shape",
+        choices=["validation", "loto"],
+        default="validation",
+        help="choose the term's shape (alignment, power, smoothing, k-mer and motif factors) on the validation "
+        "part with its weight (default), or on the training TFs each left out in turn, only the weight on "
+        "validation ('loto'; unknown and homology splits, where validation holds 14-16 TFs with 5 positives)",
     )
     tr.add_argument(
         "--own-kmers",

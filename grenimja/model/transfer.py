@@ -70,6 +70,15 @@ def _per_pair(matrix, rows: Sequence, cols: Sequence, row_idx: np.ndarray, col_i
     return matrix([rows[i] for i in r_u], [cols[i] for i in c_u])[r_inv, c_inv]
 
 
+def ease_matrix(y: np.ndarray, lam: float) -> np.ndarray:
+    """(n, n) EASE item-item matrix of target rows ``y`` (n_tfs, n_genes): column t weighs the other rows
+    to predict row t's targets (closed-form ridge ``lam``, zero diagonal; Steck 2019)."""
+    p = np.linalg.inv(y @ y.T + lam * np.eye(len(y)))
+    b = -p / np.diag(p)[None, :]
+    np.fill_diagonal(b, 0.0)
+    return b
+
+
 @dataclass
 class HomologyTransfer:
     """Training targets of ``tfs`` over ``genes`` and the two settings of the term.
@@ -148,11 +157,7 @@ class HomologyTransfer:
         to predict t's (zero diagonal). Computed once per ``ease_lambda`` from the training targets."""
         lam = float(self.ease_lambda)
         if lam not in self._ease:
-            y = self._y.astype(np.float64)
-            p = np.linalg.inv(y @ y.T + lam * np.eye(len(y)))
-            b = -p / np.diag(p)[None, :]
-            np.fill_diagonal(b, 0.0)
-            self._ease[lam] = b
+            self._ease[lam] = ease_matrix(self._y.astype(np.float64), lam)
         return self._ease[lam]
 
     @classmethod
@@ -690,6 +695,7 @@ def add_transfer(
     kmers: bool = True,
     motifs: bool = False,
     own_kmers: bool = False,
+    shape: str = "validation",
 ) -> dict:
     """Fit the term on ``split``'s training part, choose it on the validation part, write the model to ``out``.
 
@@ -701,6 +707,13 @@ def add_transfer(
     proteins) and its weight, 0 included (:func:`choose_motif_weight`). ``own_kmers``: last, the own-target
     k-mer part (:mod:`grenimja.model.own_kmers`) and its weight, 0 included (:func:`choose_own_weight`); it
     serves queries that are training TFs, so only the known split's validation can choose it.
+
+    ``shape="loto"`` (unknown and homology splits): the term's shape (alignment kind, power, smoothing, the
+    k-mer and motif parts' factors, the motif donors and statistic; lift on, no centring) is chosen on the
+    training TFs, each left out in turn (:mod:`grenimja.model.loto`; ~260 pseudo-queries against the
+    validation part's 14-16 TFs with >= 5 positives), and only the weight of the whole against the network's
+    logit on the validation part, by the same criterion. ``grid_out``'s stem gets ``_loto.csv`` (the shapes)
+    and ``_weight.csv`` (the weights) beside it.
 
     The model file at ``out`` is the one at ``model_path`` with ``payload["transfer"]`` and
     ``meta["transfer"]`` (power, weight, the validation metrics of the network alone and with the term).
@@ -730,6 +743,12 @@ def add_transfer(
     candidates = [HomologyTransfer.fit(ds, split)]
     if dbd is not None:
         candidates.append(HomologyTransfer.fit(ds, split, dbd=dbd))
+    if shape == "loto":
+        return _add_transfer_loto(
+            ds, split, model, emb, payload, base, candidates, out, grid_out, kmers, motifs, dataset
+        )
+    if shape != "validation":
+        raise ValueError(f"shape must be 'validation' or 'loto', not {shape!r}")
     if split == "known":  # only there are the validation TFs training TFs, with targets of their own
         candidates += [
             HomologyTransfer.fit(ds, split, similarity="targets", ease_lambda=lam) for lam in EASE_LAMBDAS
@@ -824,6 +843,146 @@ def add_transfer(
     new = model_payload(model, emb, meta)
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     _atomic_save(new, Path(out))
+    return meta["transfer"]
+
+
+def _add_transfer_loto(
+    ds, split, model, emb, payload, base, candidates, out, grid_out, kmers, motifs, dataset
+):
+    """:func:`add_transfer` with ``shape="loto"``: the shape from the left-out training TFs, the weight from
+    validation; writes the model and returns its ``meta["transfer"]`` record."""
+    import json
+    from pathlib import Path
+
+    from grenimja.metrics import auroc_summary, selection_min_positives
+    from grenimja.model.io import _atomic_save, model_payload
+    from grenimja.model.loto import HOMOLOGY_MAX_IDENTITY, choose_shape
+
+    if split == "known":
+        raise ValueError(
+            "shape 'loto' serves queries that are no training TF (unknown, homology); the known split's are"
+        )
+    proteins, genes = ds.tfs["protein"].tolist(), ds.genes["gene"].tolist()
+    promoters = ds.genes["promoter"].tolist()
+    first = candidates[0]
+    if kmers:
+        first.kmers = PromoterKmers.fit(first._y, promoters, k=KMER_K, length=model.cfg.promoter_len)
+    if motifs:
+        first.motifs = MotifTransferPart.fit()
+    full_of = dict(zip(ds.tfs["tf"], ds.tfs["protein"], strict=True))
+    max_identity = HOMOLOGY_MAX_IDENTITY if split == "homology" else None
+    train = ds.split(split, "train")
+    negatives = train[train["label"] == 0]
+    best, lgrid, _ = choose_shape(
+        candidates,
+        [full_of[t] for t in first.tfs],
+        ds.negative_exclusions(split),
+        promoters,
+        max_identity,
+        paper_negatives={t: g.to_numpy() for t, g in negatives.groupby("tf")["gene_i"]},
+    )
+    term = next(c for c in candidates if c.identity == best["identity"])
+    term.kmers, term.motifs = first.kmers, first.motifs
+    term.power, term.smooth, term.lift, term.centre = best["power"], best["smooth"], True, False
+    if term.motifs is not None:
+        term.motifs = term.motifs.variant(best["n_donors"], best["statistic"])
+    # the whole term per unit weight, and its parts, at each validation pair
+    term.weight, term.kmer_weight = 1.0, best["kmer_factor"]
+    term.motif_weight = best["motif_factor"]
+    whole = {
+        n: term.pair_logits(proteins, genes, promoters, f["tf_i"].to_numpy(), f["gene_i"].to_numpy())
+        for n, f in base.items()
+    }
+    logit = {n: f["logit"].to_numpy() for n, f in base.items()}
+    weight, wgrid = _part_weight(base, logit, whole, 1.0, WEIGHTS, "term")
+    chosen, alone = best_row(wgrid), wgrid.iloc[0]
+
+    k_min = selection_min_positives(
+        base["degree-matched"]["tf"].to_numpy(), base["degree-matched"]["label"].to_numpy()
+    )
+
+    def without(part: str) -> dict[str, float]:
+        """The criterion's two metrics of the chosen score with one part's weight set to 0."""
+        saved = getattr(term, part)
+        setattr(term, part, 0.0)
+        row = {}
+        for n, f in base.items():
+            z = logit[n] + weight * term.pair_logits(
+                proteins, genes, promoters, f["tf_i"].to_numpy(), f["gene_i"].to_numpy()
+            )
+            pooled, per_tf = auroc_summary(f["tf"].to_numpy(), f["label"].to_numpy(), z, k_min)
+            row |= {"paper_auroc": pooled} if n == "paper" else {"dm_per_tf_auroc": per_tf}
+        setattr(term, part, saved)
+        return {c: round(float(v), 4) for c, v in row.items()}
+
+    kmer_record = motif_record = None
+    if term.kmers is not None:
+        kmer_record = {
+            "k": KMER_K,
+            "length": model.cfg.promoter_len,
+            "weight": best["kmer_factor"] * weight,
+            "valid_without": without("kmer_weight"),
+        }
+    if term.motifs is not None:
+        motif_record = {
+            "length": MotifTransferPart.__dataclass_fields__["length"].default,
+            "donors": len(term.motifs.donor_tfs),
+            "donors_per_query": term.motifs.n_donors,
+            "statistic": term.motifs.statistic,
+            "weight": best["motif_factor"] * weight,
+            "valid_without": without("motif_weight"),
+        }
+    term.weight, term.kmer_weight, term.motif_weight = (
+        weight,
+        best["kmer_factor"] * weight,
+        best["motif_factor"] * weight,
+    )
+    if not term.kmer_weight:
+        term.kmers = None  # not chosen: the file does not carry it
+    if not term.motif_weight:
+        term.motifs = None
+    if grid_out:
+        stem = Path(grid_out)
+        stem.parent.mkdir(parents=True, exist_ok=True)
+        lgrid.round(6).to_csv(stem.with_name(stem.stem + "_loto.csv"), index=False)
+        wgrid.round(4).to_csv(stem.with_name(stem.stem + "_weight.csv"), index=False)
+    metric_cols = ["paper_auroc", "paper_per_tf_auroc", "dm_auroc", "dm_per_tf_auroc"]
+    top = lgrid.loc[lgrid["criterion"].round(10).idxmax()]
+    meta = dict(payload.get("meta", {}))
+    meta["transfer"] = {
+        "power": term.power,
+        "weight": term.weight,
+        "centre": term.centre,
+        "identity": term.identity,
+        "similarity": term.similarity,
+        "ease_lambda": term.ease_lambda if term.smooth else None,
+        "smooth": term.smooth,
+        "lift": term.lift,
+        "dataset": Path(dataset).name,
+        "split": split,
+        "training_tfs": len(term.tfs),
+        "training_positives": int(len(term.pos_tf)),
+        "criterion": "valid degree-matched per-TF AUROC + valid paper pooled AUROC",
+        "per_tf_min_positives": k_min,
+        "shape": {
+            "chosen_on": "training TFs, each left out (grenimja.model.loto)",
+            **best,
+            "pseudo_queries": int(top["tfs"]),
+            "loto_dm_per_tf_auroc": round(float(top["dm_per_tf_auroc"]), 4),
+            "loto_paper_auroc": round(float(top["paper_auroc"]), 4),
+            "max_identity": max_identity,
+        },
+        "valid_network_alone": {c: round(float(alone[c]), 4) for c in metric_cols},
+        "valid_with_term": {c: round(float(chosen[c]), 4) for c in metric_cols},
+        "kmers": kmer_record,
+        **({} if motif_record is None else {"motifs": motif_record}),
+    }
+    model.transfer = term
+    model.calibration, meta["calibration"] = _calibrate(base["paper"], term, proteins, genes, promoters)
+    meta["transfer"]["calibration"] = meta["calibration"]
+    if grid_out:
+        Path(grid_out).with_suffix(".json").write_text(json.dumps(meta["transfer"], indent=1) + "\n")
+    _atomic_save(model_payload(model, emb, meta), Path(out))
     return meta["transfer"]
 
 

@@ -320,6 +320,32 @@ def _transfer_section(res: Path) -> list[str]:
             f"{t.get('lift', False)} | {t.get('centre', True)} | {t['power']:g} | {t['weight']:g} | "
             f"{'-' if km is None else format(km['weight'], 'g')} | {cells} |"
         )
+    shapes = [(label, t) for label, t in rows if t.get("shape")]
+    if shapes:
+        out += [
+            "",
+            "Where a row's shape was chosen on the training TFs (`grenimja transfer --shape loto`, "
+            "`grenimja/model/loto.py`; files written since 2026-11-27, night): each training TF with >= 5 training "
+            "positives is left out of the term in turn (and, on the homology split, every training TF above 40% "
+            "identity to it) and its training targets (at most 200) are ranked by the term without it against "
+            "degree-matched negatives and against as many of its random non-targets (the build's training "
+            "negatives); the alignment kind, power, smoothing, the k-mer and motif parts' factors (x the term's "
+            "weight) and the motif donors and statistic with the best criterion (degree-matched per-TF AUROC + "
+            "paper pooled AUROC, as on validation) are kept (grid in "
+            "`results/validation/transfer_*_loto.csv`), and only the weight of the whole is chosen on validation "
+            "(`results/validation/transfer_*_weight.csv`). Why: the validation part holds 14-16 TFs with >= 5 "
+            "positives on these splits, the training part ~260.",
+            "",
+        ]
+        for label, t in shapes:
+            sh = t["shape"]
+            cap = f", homologs above {sh['max_identity']:.0%} left out" if sh.get("max_identity") else ""
+            out.append(
+                f"- {label}: identity {sh['identity']}, power {sh['power']:g}, smooth {sh['smooth']:g}, k-mer "
+                f"factor {sh['kmer_factor']:g}, motif factor {sh['motif_factor']:g} ({sh['n_donors']} donors, "
+                f"{sh['statistic']}); over {sh['pseudo_queries']} left-out training TFs{cap}: degree-matched "
+                f"per-TF AUROC {sh['loto_dm_per_tf_auroc']:.4f}, paper pooled AUROC {sh['loto_paper_auroc']:.4f}."
+            )
     kms = [(label, t) for label, t in rows if t.get("kmers")]
     if kms:
         out += [
