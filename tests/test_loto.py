@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from grenimja.model.loto import loto_grid, loto_parts, pseudo_pairs
+from grenimja.model.loto import best_shape, loto_grid, loto_parts, pseudo_pairs, term_shape
 from grenimja.model.transfer import HomologyTransfer
 
 # two unrelated families: A and A2 are one protein with a point change, B, C and D are unrelated to them
@@ -157,3 +157,38 @@ def test_add_transfer_chooses_the_shape_on_left_out_training_tfs(tiny_model_dir,
             str(tmp_path / "known.pt"),
             shape="loto",
         )
+
+
+def test_an_incumbent_shape_lets_only_shapes_at_least_as_good_on_both_protocols_win():
+    cols = dict(identity="full", smooth=0.0, kmer_factor=0.0, motif_factor=0.0, n_donors=1, statistic="best")
+    grid = pd.DataFrame(
+        [
+            cols | dict(power=1.0, dm_per_tf_auroc=0.60, paper_auroc=0.70),  # the incumbent
+            cols | dict(power=2.0, dm_per_tf_auroc=0.58, paper_auroc=0.80),  # best sum, but gives up dm
+            cols | dict(power=4.0, dm_per_tf_auroc=0.61, paper_auroc=0.71),  # better on both
+            cols | dict(power=8.0, dm_per_tf_auroc=0.65, paper_auroc=0.69),  # gives up paper
+        ]
+    )
+    grid["criterion"] = grid["dm_per_tf_auroc"] + grid["paper_auroc"]
+    assert best_shape(grid)["power"] == 2.0
+    incumbent = best_shape(grid.iloc[:1])
+    assert best_shape(grid, incumbent)["power"] == 4.0
+    assert best_shape(grid.iloc[[0, 1, 3]], incumbent)["power"] == 1.0  # nothing better: it stays
+    with pytest.raises(ValueError, match="not in the grid"):
+        best_shape(grid, incumbent | {"power": 3.0})
+
+
+def test_a_term_s_shape_is_its_settings_and_its_parts_weights_over_its_own():
+    t = _term()
+    t.power, t.smooth, t.weight = 8.0, 0.5, 32.0
+    assert term_shape(t) == dict(
+        identity="full",
+        power=8.0,
+        smooth=0.5,
+        kmer_factor=0.0,
+        motif_factor=0.0,
+        n_donors=1,
+        statistic="best",
+    )
+    t.centre, t.lift = True, False
+    assert term_shape(t) is None  # a centred share is no shape of the grid

@@ -247,10 +247,34 @@ def loto_grid(
     return pd.DataFrame(rows)
 
 
-def best_shape(grid: pd.DataFrame) -> dict:
+def shape_rows(grid: pd.DataFrame, shape: dict) -> pd.Series:
+    """(len(grid),) bool: the :func:`loto_grid` rows of ``shape`` (a :data:`SHAPE_COLUMNS` dict; a motif
+    factor of 0 matches its one row whatever the donors)."""
+    hit = np.ones(len(grid), bool)
+    for c in SHAPE_COLUMNS:
+        if c in ("n_donors", "statistic") and not shape["motif_factor"]:
+            continue
+        v = grid[c].to_numpy()
+        hit &= np.isclose(v, float(shape[c])) if c not in ("identity", "statistic") else v == shape[c]
+    return pd.Series(hit, index=grid.index)
+
+
+def best_shape(grid: pd.DataFrame, incumbent: dict | None = None) -> dict:
     """The :func:`loto_grid` row with the highest criterion (the first of equals, in grid order) as a shape
-    dict."""
-    row = grid.loc[grid["criterion"].round(10).idxmax()]
+    dict. With ``incumbent`` (a shape of the grid, e.g. the model's current term) only rows at least as good
+    on each protocol are eligible (degree-matched per-TF and paper pooled AUROC; the incumbent itself is):
+    the criterion's sum would otherwise trade one protocol for the other, which on build v1 it did, for either
+    one depending on the weighting."""
+    eligible = grid
+    if incumbent is not None:
+        own = grid[shape_rows(grid, incumbent)]
+        if own.empty:
+            raise ValueError(f"the incumbent shape {incumbent} is not in the grid")
+        ok = grid["dm_per_tf_auroc"] >= own["dm_per_tf_auroc"].iloc[0] - 1e-12
+        if "paper_auroc" in grid:
+            ok &= grid["paper_auroc"] >= own["paper_auroc"].iloc[0] - 1e-12
+        eligible = grid[ok]
+    row = eligible.loc[eligible["criterion"].round(10).idxmax()]
     return {
         "identity": str(row["identity"]),
         "power": float(row["power"]),
@@ -271,10 +295,29 @@ def choose_shape(
     max_positives: int = 200,
     seed: int = 0,
     paper_negatives: dict[str, np.ndarray] | None = None,
+    incumbent: dict | None = None,
 ) -> tuple[dict, pd.DataFrame, LotoParts]:
     """The shape with the best leave-one-TF-out criterion (:func:`pseudo_pairs`, :func:`loto_parts`,
-    :func:`loto_grid`); returns it, the grid and the parts (to score other shapes on the same pairs)."""
+    :func:`loto_grid`), among those at least as good as ``incumbent`` on each protocol where it is given
+    (:func:`best_shape`); returns it, the grid and the parts (to score other shapes on the same pairs)."""
     pairs = pseudo_pairs(candidates[0], exclude, max_positives, seed, paper_negatives)
     parts = loto_parts(candidates, queries, pairs, promoters, max_identity)
     grid = loto_grid(parts)
-    return best_shape(grid), grid, parts
+    return best_shape(grid, incumbent), grid, parts
+
+
+def term_shape(term: HomologyTransfer) -> dict | None:
+    """``term``'s shape as a :data:`SHAPE_COLUMNS` dict (its parts' weights over its own), or None where
+    the grid cannot hold it (a centred or unlifted share, a weight of 0, a similarity other than identity)."""
+    if term.centre or not term.lift or not term.weight or term.similarity != "identity":
+        return None
+    m = term.motifs
+    return {
+        "identity": term.identity,
+        "power": float(term.power),
+        "smooth": float(term.smooth),
+        "kmer_factor": float(term.kmer_weight / term.weight) if term.kmers is not None else 0.0,
+        "motif_factor": float(term.motif_weight / term.weight) if m is not None else 0.0,
+        "n_donors": int(m.n_donors) if m is not None else 1,
+        "statistic": str(m.statistic) if m is not None else STATISTICS[0],
+    }

@@ -712,7 +712,9 @@ def add_transfer(
     k-mer and motif parts' factors, the motif donors and statistic; lift on, no centring) is chosen on the
     training TFs, each left out in turn (:mod:`grenimja.model.loto`; ~260 pseudo-queries against the
     validation part's 14-16 TFs with >= 5 positives), and only the weight of the whole against the network's
-    logit on the validation part, by the same criterion. ``grid_out``'s stem gets ``_loto.csv`` (the shapes)
+    logit on the validation part, by the same criterion. Where ``model_path`` carries a term of a shape the
+    grid holds, only shapes at least as good as it on both protocols there are eligible
+    (:func:`grenimja.model.loto.best_shape`). ``grid_out``'s stem gets ``_loto.csv`` (the shapes)
     and ``_weight.csv`` (the weights) beside it.
 
     The model file at ``out`` is the one at ``model_path`` with ``payload["transfer"]`` and
@@ -856,7 +858,7 @@ def _add_transfer_loto(
 
     from grenimja.metrics import auroc_summary, selection_min_positives
     from grenimja.model.io import _atomic_save, model_payload
-    from grenimja.model.loto import HOMOLOGY_MAX_IDENTITY, choose_shape
+    from grenimja.model.loto import HOMOLOGY_MAX_IDENTITY, choose_shape, shape_rows, term_shape
 
     if split == "known":
         raise ValueError(
@@ -871,6 +873,14 @@ def _add_transfer_loto(
         first.motifs = MotifTransferPart.fit()
     full_of = dict(zip(ds.tfs["tf"], ds.tfs["protein"], strict=True))
     max_identity = HOMOLOGY_MAX_IDENTITY if split == "homology" else None
+    # the model's own term, where it has one the grid can hold, is the incumbent a new shape must not lose to
+    incumbent = (
+        term_shape(HomologyTransfer.from_payload(payload["transfer"], "model"))
+        if "transfer" in payload
+        else None
+    )
+    if incumbent is not None and incumbent["identity"] not in {c.identity for c in candidates}:
+        incumbent = None
     train = ds.split(split, "train")
     negatives = train[train["label"] == 0]
     best, lgrid, _ = choose_shape(
@@ -880,6 +890,7 @@ def _add_transfer_loto(
         promoters,
         max_identity,
         paper_negatives={t: g.to_numpy() for t, g in negatives.groupby("tf")["gene_i"]},
+        incumbent=incumbent,
     )
     term = next(c for c in candidates if c.identity == best["identity"])
     term.kmers, term.motifs = first.kmers, first.motifs
@@ -947,7 +958,7 @@ def _add_transfer_loto(
         lgrid.round(6).to_csv(stem.with_name(stem.stem + "_loto.csv"), index=False)
         wgrid.round(4).to_csv(stem.with_name(stem.stem + "_weight.csv"), index=False)
     metric_cols = ["paper_auroc", "paper_per_tf_auroc", "dm_auroc", "dm_per_tf_auroc"]
-    top = lgrid.loc[lgrid["criterion"].round(10).idxmax()]
+    top = lgrid[shape_rows(lgrid, best)].iloc[0]
     meta = dict(payload.get("meta", {}))
     meta["transfer"] = {
         "power": term.power,
@@ -970,6 +981,7 @@ def _add_transfer_loto(
             "pseudo_queries": int(top["tfs"]),
             "loto_dm_per_tf_auroc": round(float(top["dm_per_tf_auroc"]), 4),
             "loto_paper_auroc": round(float(top["paper_auroc"]), 4),
+            "incumbent": incumbent,
             "max_identity": max_identity,
         },
         "valid_network_alone": {c: round(float(alone[c]), 4) for c in metric_cols},
