@@ -495,3 +495,38 @@ def test_the_card_shows_the_ranking_loss_probe_with_its_leak_check(tmp_path):
     )
     # the known row shows the overlap that makes its gain a leak, and the figures without it
     assert "| 71,477 of 86,108 | 0.846 -> 0.843 |" in text
+
+
+def test_the_loto_section_adopts_a_refit_only_where_its_validation_criterion_is_not_lower(tmp_path):
+    from grenimja.report.cards import _loto_section
+
+    assert _loto_section(tmp_path) == []  # no left-out-TF grid: no section
+    (tmp_path / "validation").mkdir()
+    cols = dict(identity="dbd", smooth=0.5, kmer_factor=0.8, n_donors=5, statistic="best", tfs=250)
+    grid = pd.DataFrame(
+        [
+            cols | dict(power=8.0, motif_factor=0.8, dm_per_tf_auroc=0.62, paper_auroc=0.72),  # bundled
+            cols | dict(power=4.0, motif_factor=0.8, dm_per_tf_auroc=0.63, paper_auroc=0.74),  # chosen
+            cols | dict(power=2.0, motif_factor=0.0, dm_per_tf_auroc=0.60, paper_auroc=0.80),  # best sum
+        ]
+    )
+    grid["criterion"] = grid["dm_per_tf_auroc"] + grid["paper_auroc"]
+    grid.to_csv(tmp_path / "validation" / "loto_unknown.csv", index=False)
+    shape = {k: cols[k] for k in ("identity", "smooth", "kmer_factor", "n_donors", "statistic")}
+    fit = {
+        "weight": 64.0,
+        "shape": shape
+        | {"power": 4.0, "motif_factor": 0.8, "incumbent": shape | {"power": 8.0, "motif_factor": 0.8}},
+        "valid_with_term": {"dm_per_tf_auroc": 0.66, "paper_auroc": 0.70},
+    }
+    (tmp_path / "validation" / "loto_unknown_fit.json").write_text(json.dumps(fit))
+    bundled = {"valid_with_term": {"dm_per_tf_auroc": 0.65, "paper_auroc": 0.70}}
+    (tmp_path / "validation" / "transfer_unknown60.json").write_text(json.dumps(bundled))
+    text = "\n".join(_loto_section(tmp_path))
+    assert "| unknown | bundled | dbd, 8, 0.5, 0.8, 0.8, 5, best | 250 | 0.6200 | 0.7200 |" in text
+    assert "| unknown | best criterion | dbd, 2, 0.5, 0.8, 0, -, - | 250 | 0.6000 | 0.8000 |" in text
+    assert "| unknown | chosen (no worse on either) | dbd, 4," in text
+    assert "(criterion 1.3500 -> 1.3600): kept." in text
+    bundled["valid_with_term"]["paper_auroc"] = 0.72
+    (tmp_path / "validation" / "transfer_unknown60.json").write_text(json.dumps(bundled))
+    assert "not adopted; the bundled term stays." in "\n".join(_loto_section(tmp_path))

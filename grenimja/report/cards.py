@@ -415,6 +415,76 @@ def _transfer_section(res: Path) -> list[str]:
     return out
 
 
+def _loto_section(res: Path) -> list[str]:
+    """The held-out models' term shapes on the training TFs left out in turn (``grenimja transfer --shape
+    loto``), and the refit whose validation decided whether it replaced the bundled term."""
+    import pandas as pd
+
+    from grenimja.model.loto import shape_rows
+
+    splits = [s for s in ("unknown", "homology") if (res / "validation" / f"loto_{s}.csv").is_file()]
+    if not splits:
+        return []
+    out = [
+        "## Term shapes judged on left-out training TFs (validation only)",
+        "",
+        "`grenimja transfer --shape loto` (`grenimja/model/loto.py`) scores every shape of the held-out models' "
+        "term (alignment kind, power, smoothing, the k-mer and motif parts' factors, the motif donors and "
+        "statistic) on the training TFs instead of the 14-16 validation TFs with >= 5 positives: each training "
+        "TF with >= 5 training positives is left out of the term in turn (on the homology split with every "
+        "training TF above 40% identity to it) and its training targets (at most 200) are ranked against "
+        "degree-matched negatives and against as many random non-targets (the paper protocol). The network takes "
+        "no part. Where the model file carries a term, only shapes at least as good as it on both protocols "
+        "are eligible, the best of them by the criterion's sum; the weight is then chosen on validation. "
+        "Grid: `results/validation/loto_*.csv`; the refit's record: `results/validation/loto_*_fit.json`. The "
+        "refit replaces the bundled term only where its validation criterion is not lower.",
+        "",
+        "| split | shape | identity, power, smooth, k-mer x, motif x, donors, statistic | left-out TFs | "
+        "degree-matched per-TF AUROC | paper pooled AUROC |",
+        "|---|---|---|---|---|---|",
+    ]
+    verdicts = []
+    for split in splits:
+        grid = pd.read_csv(res / "validation" / f"loto_{split}.csv")
+        fit_file = res / "validation" / f"loto_{split}_fit.json"
+        fit = json.loads(fit_file.read_text()) if fit_file.is_file() else None
+        picks = [
+            ("best degree-matched", grid.loc[grid["dm_per_tf_auroc"].idxmax()]),
+            ("best criterion", grid.loc[grid["criterion"].idxmax()]),
+        ]
+        if fit is not None:
+            sh = fit["shape"]
+            if sh.get("incumbent"):
+                picks.insert(0, ("bundled", grid[shape_rows(grid, sh["incumbent"])].iloc[0]))
+            picks.append(("chosen (no worse on either)", grid[shape_rows(grid, sh)].iloc[0]))
+        for name, r in picks:
+            desc = (
+                f"{r['identity']}, {r['power']:g}, {r['smooth']:g}, {r['kmer_factor']:g}, {r['motif_factor']:g}, "
+                + (f"{int(r['n_donors'])}, {r['statistic']}" if r["motif_factor"] else "-, -")
+            )
+            out.append(
+                f"| {split} | {name} | {desc} | {int(r['tfs'])} | {r['dm_per_tf_auroc']:.4f} | "
+                f"{r['paper_auroc']:.4f} |"
+            )
+        bundled_file = res / "validation" / f"transfer_{split}60.json"
+        if fit is not None and bundled_file.is_file():
+            old, new = json.loads(bundled_file.read_text())["valid_with_term"], fit["valid_with_term"]
+            c_old = old["dm_per_tf_auroc"] + old["paper_auroc"]
+            c_new = new["dm_per_tf_auroc"] + new["paper_auroc"]
+            same = fit["shape"].get("incumbent") and shape_rows(grid, fit["shape"]).equals(
+                shape_rows(grid, fit["shape"]["incumbent"])
+            )
+            verdicts.append(
+                f"- {split}: the refit (weight {fit['weight']:g}) on validation: degree-matched per-TF AUROC "
+                f"{old['dm_per_tf_auroc']:.4f} -> {new['dm_per_tf_auroc']:.4f}, paper pooled "
+                f"{old['paper_auroc']:.4f} -> {new['paper_auroc']:.4f} (criterion {c_old:.4f} -> {c_new:.4f}): "
+                + ("the bundled shape itself; " if same else "")
+                + ("kept." if c_new >= c_old and not same else "not adopted; the bundled term stays.")
+            )
+    out += ["", *verdicts, ""]
+    return out
+
+
 def _pairwise_probe_section(res: Path) -> list[str]:
     """The GPU probe of ranking losses for the network (scripts/probe_pairwise.py), validation only."""
     import pandas as pd
@@ -877,6 +947,7 @@ def model_card(models: Path, datasets: Path, res: Path) -> str:
     lines += _transfer_section(res)
     lines += _selectivity_section(res)
     lines += _extra_terms_section(res)
+    lines += _loto_section(res)
     lines += _pairwise_probe_section(res)
     lines += _homology_model_section(res)
     lines += _gpu_section(res)
