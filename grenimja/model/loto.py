@@ -19,10 +19,10 @@ with >= 5 positives + paper-protocol pooled AUROC), is the one chosen (:func:`ch
 the whole against the network's logit is left to the validation part, which alone can see the network on
 held-out TFs (:func:`grenimja.model.transfer.add_transfer`).
 
-Why: on build v1 the unknown model's validation-chosen shape reads 0.615 here on the degree-matched mean
-(its test figure is 0.616), while the best shape by that mean alone reads 0.627 (``scripts/loto_term.py``);
-by that mean alone, though, the chosen shape gave up paper-protocol AUROC on validation (0.690 -> 0.656),
-hence the criterion of both.
+Why the incumbent: on build v1 the criterion's sum picked shapes that trade degree-matched AUROC for
+paper-protocol AUROC (unknown: 0.621 -> 0.601 and 0.726 -> 0.775 on the left-out TFs), the degree-matched
+mean alone the reverse (0.629 and 0.680); which one wins is then the weighting, not the data. The bundled
+shapes sat on that front (the card's section "Term shapes judged on left-out training TFs").
 """
 
 from __future__ import annotations
