@@ -722,14 +722,13 @@ def add_transfer(
     ``grid_out``: CSV of the whole grid (:func:`choose_transfer`), and beside it (``.json``) the record
     ``meta["transfer"]``, which is also returned.
     """
-    import json
     from pathlib import Path
 
     from grenimja.dataset import load_dataset
     from grenimja.embedding import Embeddings
     from grenimja.evaluate import dataset_logits
     from grenimja.metrics import selection_min_positives
-    from grenimja.model.io import _atomic_save, build_model, load_payload, model_payload
+    from grenimja.model.io import build_model, load_payload
 
     emb = Embeddings.load(emb_path)
     payload = load_payload(model_path)
@@ -811,41 +810,22 @@ def add_transfer(
             "weight": term.own_weight,
             "valid_without": _before(without),
         }
-    metric_cols = ["paper_auroc", "paper_per_tf_auroc", "dm_auroc", "dm_per_tf_auroc"]
-    meta = dict(payload.get("meta", {}))
-    meta["transfer"] = {
-        "power": term.power,
-        "weight": term.weight,
-        "centre": term.centre,
-        "identity": term.identity,
-        "similarity": term.similarity,
-        "ease_lambda": term.ease_lambda if term.similarity == "targets" or term.smooth else None,
-        "smooth": term.smooth,
-        "lift": term.lift,
-        "dataset": Path(dataset).name,
-        "split": split,
-        "training_tfs": len(term.tfs),
-        "training_positives": int(len(term.pos_tf)),
-        "criterion": "valid degree-matched per-TF AUROC + valid paper pooled AUROC",
-        # the per-TF means of this record and its grids average TFs with at least this many positives
-        "per_tf_min_positives": selection_min_positives(
-            base["degree-matched"]["tf"].to_numpy(), base["degree-matched"]["label"].to_numpy()
-        ),
-        "valid_network_alone": {c: round(float(alone[c]), 4) for c in metric_cols},
-        "valid_with_term": {c: round(float(chosen[c]), 4) for c in metric_cols},
-        "kmers": kmer_record,
-        **({} if motif_record is None else {"motifs": motif_record}),
-        **({} if own_record is None else {"own_kmers": own_record}),
-    }
+    k_min = selection_min_positives(
+        base["degree-matched"]["tf"].to_numpy(), base["degree-matched"]["label"].to_numpy()
+    )
+    record = _term_record(
+        term,
+        dataset,
+        split,
+        k_min,
+        alone,
+        chosen,
+        kmers=kmer_record,
+        motifs=motif_record,
+        own_kmers=own_record,
+    )
     model.transfer = term
-    model.calibration, meta["calibration"] = _calibrate(base["paper"], term, proteins, genes, promoters)
-    meta["transfer"]["calibration"] = meta["calibration"]
-    if grid_out:
-        Path(grid_out).with_suffix(".json").write_text(json.dumps(meta["transfer"], indent=1) + "\n")
-    new = model_payload(model, emb, meta)
-    Path(out).parent.mkdir(parents=True, exist_ok=True)
-    _atomic_save(new, Path(out))
-    return meta["transfer"]
+    return _write_model(model, emb, payload, record, base, proteins, genes, promoters, grid_out, out)
 
 
 def _add_transfer_loto(
@@ -853,11 +833,9 @@ def _add_transfer_loto(
 ):
     """:func:`add_transfer` with ``shape="loto"``: the shape from the left-out training TFs, the weight from
     validation; writes the model and returns its ``meta["transfer"]`` record."""
-    import json
     from pathlib import Path
 
     from grenimja.metrics import auroc_summary, selection_min_positives
-    from grenimja.model.io import _atomic_save, model_payload
     from grenimja.model.loto import HOMOLOGY_MAX_IDENTITY, choose_shape, shape_rows, term_shape
 
     if split == "known":
@@ -957,16 +935,47 @@ def _add_transfer_loto(
         stem.parent.mkdir(parents=True, exist_ok=True)
         lgrid.round(6).to_csv(stem.with_name(stem.stem + "_loto.csv"), index=False)
         wgrid.round(4).to_csv(stem.with_name(stem.stem + "_weight.csv"), index=False)
-    metric_cols = ["paper_auroc", "paper_per_tf_auroc", "dm_auroc", "dm_per_tf_auroc"]
     top = lgrid[shape_rows(lgrid, best)].iloc[0]
-    meta = dict(payload.get("meta", {}))
-    meta["transfer"] = {
+    shape_record = {
+        "chosen_on": "training TFs, each left out (grenimja.model.loto)",
+        **best,
+        "pseudo_queries": int(top["tfs"]),
+        "loto_dm_per_tf_auroc": round(float(top["dm_per_tf_auroc"]), 4),
+        "loto_paper_auroc": round(float(top["paper_auroc"]), 4),
+        "incumbent": incumbent,
+        "max_identity": max_identity,
+    }
+    record = _term_record(
+        term, dataset, split, k_min, alone, chosen, kmers=kmer_record, motifs=motif_record, shape=shape_record
+    )
+    model.transfer = term
+    return _write_model(model, emb, payload, record, base, proteins, genes, promoters, grid_out, out)
+
+
+METRIC_COLUMNS = ("paper_auroc", "paper_per_tf_auroc", "dm_auroc", "dm_per_tf_auroc")
+
+
+def _term_record(
+    term: HomologyTransfer,
+    dataset: str,
+    split: str,
+    k_min: int,
+    alone: pd.Series,
+    chosen: pd.Series,
+    **parts: dict | None,
+) -> dict:
+    """The ``meta["transfer"]`` record of a chosen term: its settings, the build, the validation metrics of
+    the network alone (grid row ``alone``) and with the term (``chosen``), then ``parts`` (``kmers`` always,
+    the others where not None)."""
+    from pathlib import Path
+
+    return {
         "power": term.power,
         "weight": term.weight,
         "centre": term.centre,
         "identity": term.identity,
         "similarity": term.similarity,
-        "ease_lambda": term.ease_lambda if term.smooth else None,
+        "ease_lambda": term.ease_lambda if term.similarity == "targets" or term.smooth else None,
         "smooth": term.smooth,
         "lift": term.lift,
         "dataset": Path(dataset).name,
@@ -974,28 +983,34 @@ def _add_transfer_loto(
         "training_tfs": len(term.tfs),
         "training_positives": int(len(term.pos_tf)),
         "criterion": "valid degree-matched per-TF AUROC + valid paper pooled AUROC",
+        # the per-TF means of this record and its grids average TFs with at least this many positives
         "per_tf_min_positives": k_min,
-        "shape": {
-            "chosen_on": "training TFs, each left out (grenimja.model.loto)",
-            **best,
-            "pseudo_queries": int(top["tfs"]),
-            "loto_dm_per_tf_auroc": round(float(top["dm_per_tf_auroc"]), 4),
-            "loto_paper_auroc": round(float(top["paper_auroc"]), 4),
-            "incumbent": incumbent,
-            "max_identity": max_identity,
-        },
-        "valid_network_alone": {c: round(float(alone[c]), 4) for c in metric_cols},
-        "valid_with_term": {c: round(float(chosen[c]), 4) for c in metric_cols},
-        "kmers": kmer_record,
-        **({} if motif_record is None else {"motifs": motif_record}),
+        "valid_network_alone": {c: round(float(alone[c]), 4) for c in METRIC_COLUMNS},
+        "valid_with_term": {c: round(float(chosen[c]), 4) for c in METRIC_COLUMNS},
+        **{k: v for k, v in parts.items() if v is not None or k == "kmers"},
     }
-    model.transfer = term
+
+
+def _write_model(
+    model, emb, payload: dict, record: dict, base, proteins, genes, promoters, grid_out, out
+) -> dict:
+    """Calibrate network + ``model.transfer`` on the paper protocol's validation pairs, write the model file
+    ``out`` with ``record`` as ``meta["transfer"]`` (and beside ``grid_out`` as JSON); returns the record."""
+    import json
+    from pathlib import Path
+
+    from grenimja.model.io import _atomic_save, model_payload
+
+    meta = dict(payload.get("meta", {}))
+    meta["transfer"] = record
+    term = model.transfer
     model.calibration, meta["calibration"] = _calibrate(base["paper"], term, proteins, genes, promoters)
-    meta["transfer"]["calibration"] = meta["calibration"]
+    record["calibration"] = meta["calibration"]
     if grid_out:
-        Path(grid_out).with_suffix(".json").write_text(json.dumps(meta["transfer"], indent=1) + "\n")
+        Path(grid_out).with_suffix(".json").write_text(json.dumps(record, indent=1) + "\n")
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
     _atomic_save(model_payload(model, emb, meta), Path(out))
-    return meta["transfer"]
+    return record
 
 
 def _calibrate(
