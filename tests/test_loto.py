@@ -165,14 +165,17 @@ def test_an_incumbent_shape_lets_only_shapes_at_least_as_good_on_both_protocols_
         [
             cols | dict(power=1.0, dm_per_tf_auroc=0.60, paper_auroc=0.70),  # the incumbent
             cols | dict(power=2.0, dm_per_tf_auroc=0.58, paper_auroc=0.80),  # best sum, but gives up dm
-            cols | dict(power=4.0, dm_per_tf_auroc=0.61, paper_auroc=0.71),  # better on both
+            cols
+            | dict(power=4.0, dm_per_tf_auroc=0.61, paper_auroc=0.75),  # better on both, best sum of them
             cols | dict(power=8.0, dm_per_tf_auroc=0.65, paper_auroc=0.69),  # gives up paper
+            cols
+            | dict(power=16.0, dm_per_tf_auroc=0.62, paper_auroc=0.70),  # better on both, best degree-matched
         ]
     )
     grid["criterion"] = grid["dm_per_tf_auroc"] + grid["paper_auroc"]
     assert best_shape(grid)["power"] == 2.0
     incumbent = best_shape(grid.iloc[:1])
-    assert best_shape(grid, incumbent)["power"] == 4.0
+    assert best_shape(grid, incumbent)["power"] == 16.0
     assert best_shape(grid.iloc[[0, 1, 3]], incumbent)["power"] == 1.0  # nothing better: it stays
     with pytest.raises(ValueError, match="not in the grid"):
         best_shape(grid, incumbent | {"power": 3.0})

@@ -435,7 +435,8 @@ def _loto_section(res: Path) -> list[str]:
         "training TF above 40% identity to it) and its training targets (at most 200) are ranked against "
         "degree-matched negatives and against as many random non-targets (the paper protocol). The network takes "
         "no part. Where the model file carries a term, only shapes at least as good as it on both protocols "
-        "are eligible, the best of them by the criterion's sum; the weight is then chosen on validation. "
+        "are eligible, the best of them on the degree-matched mean (the issue's goal metric); the weight is "
+        "then chosen on validation. "
         "Grid: `results/validation/loto_*.csv`; the refit's record: `results/validation/loto_*_fit.json`. The "
         "refit replaces the bundled term only where its validation criterion is not lower.",
         "",
