@@ -142,8 +142,9 @@ def loto_parts(
     full first, then dbd); the first one's k-mer signatures and motif part are used where it carries them.
     ``queries``: each training TF's full-length protein (in ``term.tfs`` order), as a held-out query is
     given. ``promoters``: each gene's promoter as the network reads it (``term.genes`` order), which the
-    k-mer part scores; without them it is left out. ``max_identity``: training TFs more identical than this (full length) to the pseudo-query are
-    left out of its term too. A motif donor is never the query's own protein (:class:`MotifTransferPart`).
+    k-mer part scores; without them it is left out. ``max_identity``: training TFs more identical than this
+    (full length) to the pseudo-query are left out of its term too. A motif donor is never the query's own
+    protein (:class:`MotifTransferPart`).
     """
     first = candidates[0]
     y = first._y.astype(np.float64)
@@ -156,8 +157,8 @@ def loto_parts(
                 "max_identity is a full-length identity: the first candidate must align to full length"
             )
         allowed &= ident["full"] <= max_identity
-    rows = np.unique(pairs["row"].to_numpy())
-    at = {r: np.flatnonzero(pairs["row"].to_numpy() == r) for r in rows}
+    at = pairs.groupby("row").indices  # pseudo-query row -> positions of its pairs
+    rows = np.array(sorted(at))
     genes = pairs["gene_i"].to_numpy()
     weights = {}
     for kind, power in itertools.product(ident, powers):
@@ -182,10 +183,8 @@ def loto_parts(
         g_u, g_inv = np.unique(genes, return_inverse=True)
         r_inv = np.searchsorted(rows, pairs["row"].to_numpy())
         prom = [promoters[g] for g in g_u]
-        for key, w in weights.items():
-            kmer[key] = first.kmers.scores(w[rows], prom)[
-                r_inv, g_inv
-            ]  # the counts are cached after the first
+        for key, w in weights.items():  # the promoters' k-mer counts are cached after the first
+            kmer[key] = first.kmers.scores(w[rows], prom)[r_inv, g_inv]
     motif = {}
     if first.motifs is not None:
         names = np.asarray(first.genes)

@@ -890,18 +890,22 @@ def _add_transfer_loto(
         base["degree-matched"]["tf"].to_numpy(), base["degree-matched"]["label"].to_numpy()
     )
 
+    term.weight, term.kmer_weight, term.motif_weight = (
+        weight,
+        best["kmer_factor"] * weight,
+        best["motif_factor"] * weight,
+    )
+
     def without(part: str) -> dict[str, float]:
         """The criterion's two metrics of the chosen score with one part's weight set to 0."""
         saved = getattr(term, part)
         setattr(term, part, 0.0)
+        z = _with_term(base, term, proteins, genes, promoters)
+        setattr(term, part, saved)
         row = {}
         for n, f in base.items():
-            z = logit[n] + weight * term.pair_logits(
-                proteins, genes, promoters, f["tf_i"].to_numpy(), f["gene_i"].to_numpy()
-            )
-            pooled, per_tf = auroc_summary(f["tf"].to_numpy(), f["label"].to_numpy(), z, k_min)
+            pooled, per_tf = auroc_summary(f["tf"].to_numpy(), f["label"].to_numpy(), z[n], k_min)
             row |= {"paper_auroc": pooled} if n == "paper" else {"dm_per_tf_auroc": per_tf}
-        setattr(term, part, saved)
         return {c: round(float(v), 4) for c, v in row.items()}
 
     kmer_record = motif_record = None
@@ -909,7 +913,7 @@ def _add_transfer_loto(
         kmer_record = {
             "k": KMER_K,
             "length": model.cfg.promoter_len,
-            "weight": best["kmer_factor"] * weight,
+            "weight": term.kmer_weight,
             "valid_without": without("kmer_weight"),
         }
     if term.motifs is not None:
@@ -918,14 +922,9 @@ def _add_transfer_loto(
             "donors": len(term.motifs.donor_tfs),
             "donors_per_query": term.motifs.n_donors,
             "statistic": term.motifs.statistic,
-            "weight": best["motif_factor"] * weight,
+            "weight": term.motif_weight,
             "valid_without": without("motif_weight"),
         }
-    term.weight, term.kmer_weight, term.motif_weight = (
-        weight,
-        best["kmer_factor"] * weight,
-        best["motif_factor"] * weight,
-    )
     if not term.kmer_weight:
         term.kmers = None  # not chosen: the file does not carry it
     if not term.motif_weight:
