@@ -673,11 +673,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tr.add_argument(
         "--shape",
-        choices=["validation", "loto"],
+        choices=["validation", "loto", "keep"],
         default="validation",
         help="choose the term's shape (alignment, power, smoothing, k-mer and motif factors) on the validation "
         "part with its weight (default), or on the training TFs each left out in turn, only the weight on "
-        "validation ('loto'; unknown and homology splits, where validation holds 14-16 TFs with 5 positives)",
+        "validation ('loto'; unknown and homology splits, where validation holds 14-16 TFs with 5 positives), "
+        "or keep the term the model file carries and choose on validation only one factor on all its weights "
+        "('keep': after the network was retrained)",
     )
     tr.add_argument(
         "--own-kmers",

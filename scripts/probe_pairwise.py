@@ -48,6 +48,15 @@ def prepare(split: str, dataset: str, out: Path, draws: int) -> None:
     tr = ds.split(split, "train")
     pos = tr[tr["label"] == 1][["tf", "gene", "tf_i", "gene_i"]].reset_index(drop=True)
     exclude = ds.negative_exclusions(split)
+    # leak-free: a TF's validation and test degree-matched negatives are never its training negatives
+    # (on the known split its TFs train, and both draws come from its unlinked genes of nearest degree;
+    # the test pairs are only kept out here, never scored)
+    held_out = 0
+    for part in ("valid", "test"):
+        ev = ds.evaluation_pairs(split, part, "degree-matched")
+        for tf, genes in ev[ev["label"] == 0].groupby("tf")["gene"]:
+            exclude.setdefault(tf, set()).update(genes)
+            held_out += len(genes)
     degree = ds.gene_degree(split)
     gidx = ds._gene_index
     trip = []
@@ -86,7 +95,17 @@ def prepare(split: str, dataset: str, out: Path, draws: int) -> None:
         paper_gene=paper["gene_i"].to_numpy(np.int64),
         paper_label=paper["label"].to_numpy(np.int64),
     )
-    print(json.dumps({"split": split, "positives": len(pos), "triplets": n, "draws": draws}))
+    print(
+        json.dumps(
+            {
+                "split": split,
+                "positives": len(pos),
+                "triplets": n,
+                "draws": draws,
+                "held_out_negatives": held_out,
+            }
+        )
+    )
 
 
 def cache(split: str, dataset: str) -> None:
@@ -247,7 +266,12 @@ def train(args) -> None:
             "seconds": time.time() - t0,
         }
         logits[f"dm_{epoch}"] = torch.as_tensor(dm)
+        # the device returns files of 16 MiB at most: keep the first, the best and the last evaluation
+        best_key = f"dm_{record.get('best_epoch', 0)}"
+        for key in [k for k in logits if k not in ("dm_0", best_key, f"dm_{epoch}", f"dm_{epoch - 1}")]:
+            del logits[key]
         if rec["dm_per_tf"] > best:
+            record["best_epoch"] = epoch
             best = rec["dm_per_tf"]
             best_state = {
                 k: v.detach().cpu().clone() for k, v in model.state_dict().items() if "embed" not in k
@@ -268,8 +292,8 @@ def combine(split: str, files: list[str], csv: str | None = None) -> None:
     at the best of five scales, with a paired bootstrap over TFs against the bundled model; where
     ``.gpu/probe_SPLIT.npz`` is there, the same without the validation negatives that were training
     negatives of the same TF (on the known split the TFs are shared, so a network can learn them).
-    ``csv``: a table to add this split's rows to (replacing earlier rows of the split), which the model
-    card reads."""
+    ``csv``: a table to add these runs' rows to (replacing earlier rows of the same split and run name),
+    which the model card reads."""
     import pandas as pd
 
     from grenimja.metrics import MIN_POSITIVES, paired_tf_bootstrap
@@ -345,8 +369,49 @@ def combine(split: str, files: list[str], csv: str | None = None) -> None:
         path = Path(csv)
         if path.is_file():
             old = pd.read_csv(path)
-            out = pd.concat([old[old["split"] != split], out], ignore_index=True)
+            # rows of other runs stay: the table keeps every probe, earlier ones included
+            same = (old["split"] == split) & old["run"].isin(out["run"])
+            out = pd.concat([old[~same], out], ignore_index=True)
         out.round(6).to_csv(path, index=False)
+
+
+def export(split: str, run: str, out: str) -> None:
+    """A model file: the bundled ``models/SPLIT.pt`` with the network of a ``train`` run at its best
+    evaluation (``best_state``) and ``meta["fine_tune"]`` saying so; its term is kept as it was, to be
+    re-weighed on validation with ``grenimja transfer --shape keep``."""
+    from grenimja.model.io import _atomic_save
+
+    payload = torch.load(ROOT / f"models/{split}.pt", weights_only=True)
+    d = torch.load(run, weights_only=True)
+    rec = json.loads(d["record"])
+    if rec["args"]["split"] != split:
+        raise SystemExit(f"{run} trained on the {rec['args']['split']} split, not {split}")
+    state = payload["state_dict"]
+    missing = set(state) - set(d["best_state"])
+    if missing:
+        raise SystemExit(f"{run}: its network lacks {sorted(missing)[:3]}")
+    payload["state_dict"] = {k: d["best_state"][k].to(state[k].dtype) for k in state}
+    best = next(e for e in rec["epochs"] if e["epoch"] == rec["best_epoch"])
+    args = rec["args"]
+    payload["meta"]["fine_tune"] = {
+        "script": "scripts/probe_pairwise.py train",
+        "loss": "pairwise within TF" + (" + within gene" if args["gene_loss"] else ""),
+        "start": "the bundled network" if args["init"] == "bundled" else "scratch",
+        "lr": args["lr"],
+        "batch": args["batch"],
+        "minutes": args["minutes"],
+        "seed": args["seed"],
+        "device": "one NVIDIA H200 (device tool)",
+        "evaluations": len(rec["epochs"]) - 1,
+        "triplets": sum(e.get("pairs", 0) for e in rec["epochs"]),
+        "kept_evaluation": rec["best_epoch"],
+        "kept_on": "validation degree-matched per-TF AUROC of the network alone",
+        "valid_dm_per_tf_auroc": round(best["dm_per_tf"], 4),
+        "valid_paper_auroc": round(best["paper_pooled"], 4),
+        "valid_dm_per_tf_auroc_start": round(rec["epochs"][0]["dm_per_tf"], 4),
+    }
+    _atomic_save(payload, Path(out))
+    print(json.dumps(payload["meta"]["fine_tune"], indent=1))
 
 
 def main() -> None:
@@ -376,6 +441,10 @@ def main() -> None:
     c.add_argument("--split", required=True)
     c.add_argument("files", nargs="+")
     c.add_argument("--csv", help="table to add the split's rows to (results/validation/pairwise_probe.csv)")
+    x = sub.add_parser("export")
+    x.add_argument("--split", required=True)
+    x.add_argument("--run", required=True, help="a train run's SPLIT_NAME.pt")
+    x.add_argument("--out", required=True)
     a = ap.parse_args()
     if a.cmd == "prepare":
         prepare(a.split, a.dataset, Path(a.out), a.draws)
@@ -383,6 +452,8 @@ def main() -> None:
         cache(a.split, a.dataset)
     elif a.cmd == "train":
         train(a)
+    elif a.cmd == "export":
+        export(a.split, a.run, a.out)
     else:
         combine(a.split, a.files, a.csv)
 

@@ -469,6 +469,29 @@ def test_selectivity_section_reads_the_stricter_check_beside_the_degree_matched_
     )
 
 
+def test_the_card_says_how_a_bundled_network_was_trained_further_and_its_term_re_weighed():
+    from grenimja.report.cards import _fine_tune_lines
+
+    assert _fine_tune_lines("homology", {"transfer": {}}) == []  # not trained further: nothing to say
+    ft = dict(
+        script="scripts/probe_pairwise.py train", loss="pairwise within TF + within gene",
+        start="the bundled network", lr=3e-4, batch=512, minutes=7.5, seed=0, device="one NVIDIA H200",
+        evaluations=60, triplets=6_093_786, kept_evaluation=54,
+        kept_on="validation degree-matched per-TF AUROC of the network alone", valid_dm_per_tf_auroc=0.6323,
+        valid_paper_auroc=0.5862, valid_dm_per_tf_auroc_start=0.4557,
+    )  # fmt: skip
+    transfer = {
+        "valid_with_term": {"dm_per_tf_auroc": 0.6423, "paper_auroc": 0.7369},
+        "reweighed": {"factor": 0.0078125, "valid_before": {"dm_per_tf_auroc": 0.6074, "paper_auroc": 0.748}},
+    }
+    text = "\n".join(_fine_tune_lines("homology", {"fine_tune": ft, "transfer": transfer}))
+    assert "6,093,786 triplets over 60 evaluations; kept evaluation 54" in text
+    assert "(0.456 -> 0.632; paper pooled AUROC of the network alone 0.586)" in text
+    assert (
+        "scaled by 0.0078125" in text and "per-TF AUROC 0.607 -> 0.642, paper pooled 0.748 -> 0.737" in text
+    )
+
+
 def test_the_card_shows_the_ranking_loss_probe_with_its_leak_check(tmp_path):
     import pandas as pd
 

@@ -579,3 +579,56 @@ def test_grid_picks_the_lift_when_it_ranks_targets_above_non_targets_across_tfs(
     assert by.loc[False, "paper_auroc"] == 0.75 and by.loc[True, "paper_auroc"] == 1.0
     assert by["paper_per_tf_auroc"].eq(1.0).all()  # no TF's own ranking moved
     assert chosen.lift is True
+
+
+def test_keep_re_weighs_the_carried_term_by_one_factor_against_a_retrained_network(
+    transfer_model, tiny_model_dir, small_dataset, tmp_path
+):
+    from grenimja.model.io import load_model
+    from grenimja.model.transfer import KEEP_FACTORS, add_transfer
+
+    src, _, meta = transfer_model
+    # a "retrained" network: the same file with its head's last layer doubled, so the term's weight must move
+    payload = torch.load(src, weights_only=True)
+    last = [k for k in payload["state_dict"] if k.endswith("weight")][-1]
+    payload["state_dict"][last] = payload["state_dict"][last] * 2
+    retrained = tmp_path / "retrained.pt"
+    torch.save(payload, retrained)
+    out, grid = tmp_path / "kept.pt", tmp_path / "kept.csv"
+    kept = add_transfer(
+        str(retrained),
+        str(tiny_model_dir / "embeddings.npz"),
+        str(small_dataset),
+        "unknown",
+        str(out),
+        str(grid),
+        shape="keep",
+    )
+    g = pd.read_csv(grid)
+    assert list(g["term_factor"]) == list(KEEP_FACTORS)
+    f = kept["reweighed"]["factor"]
+    assert f == g.loc[g["criterion"].round(10).idxmax(), "term_factor"]
+    # the shape is the carried one; every weight is the old one times the factor
+    for key in ("power", "smooth", "lift", "identity", "centre"):
+        assert kept[key] == meta[key]
+    assert kept["weight"] == pytest.approx(meta["weight"] * f)
+    assert kept["reweighed"]["weights_before"]["weight"] == meta["weight"]
+    model, m = load_model(out, tiny_model_dir / "embeddings.npz")
+    assert model.transfer.weight == pytest.approx(meta["weight"] * f)
+    assert model.transfer.kmer_weight == pytest.approx(kept["reweighed"]["weights_before"]["kmer_weight"] * f)
+    assert torch.equal(model.state_dict()[last], payload["state_dict"][last])  # the new network is kept
+    assert m["calibration"] == kept["calibration"]
+
+
+def test_keep_refuses_a_model_file_without_a_term(tiny_model_dir, small_dataset, tmp_path):
+    from grenimja.model.transfer import add_transfer
+
+    with pytest.raises(ValueError, match="carries none"):
+        add_transfer(
+            str(tiny_model_dir / "unknown.pt"),
+            str(tiny_model_dir / "embeddings.npz"),
+            str(small_dataset),
+            "unknown",
+            str(tmp_path / "x.pt"),
+            shape="keep",
+        )

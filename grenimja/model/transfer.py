@@ -481,11 +481,10 @@ def choose_transfer(
     reverse) does not win. ``smooths``: values of ``smooth`` tried for identity terms; ``lifts``: values of
     ``lift`` tried for every term. Ties go to the first in grid order (smaller weight first).
     """
-    from grenimja.metrics import auroc_summary, selection_min_positives
+    from grenimja.metrics import auroc_summary
 
     candidates = [transfer] if isinstance(transfer, HomologyTransfer) else list(transfer)
-    dm = base["degree-matched"]
-    k_min = selection_min_positives(dm["tf"].to_numpy(), dm["label"].to_numpy())
+    k_min = _valid_min_positives(base)
     rows = []
     for k, term in enumerate(candidates):
         for centre in centres:
@@ -557,10 +556,9 @@ def _part_weight(
     """Weight ``factor x scale`` of a part added to the chosen score ``with_term`` (both per protocol of
     ``base``), by :func:`choose_transfer`'s criterion on the validation pairs; the grid's columns are
     ``{prefix}_factor`` / ``{prefix}_weight`` and the metrics. Ties go to the smaller factor."""
-    from grenimja.metrics import auroc_summary, selection_min_positives
+    from grenimja.metrics import auroc_summary
 
-    dm = base["degree-matched"]
-    k_min = selection_min_positives(dm["tf"].to_numpy(), dm["label"].to_numpy())
+    k_min = _valid_min_positives(base)
     rows = []
     for c in factors:
         row = {f"{prefix}_factor": c, f"{prefix}_weight": c * scale}
@@ -727,7 +725,6 @@ def add_transfer(
     from grenimja.dataset import load_dataset
     from grenimja.embedding import Embeddings
     from grenimja.evaluate import dataset_logits
-    from grenimja.metrics import selection_min_positives
     from grenimja.model.io import build_model, load_payload
 
     emb = Embeddings.load(emb_path)
@@ -748,8 +745,10 @@ def add_transfer(
         return _add_transfer_loto(
             ds, split, model, emb, payload, base, candidates, out, grid_out, kmers, motifs, dataset
         )
+    if shape == "keep":
+        return _add_transfer_keep(ds, split, model, emb, payload, base, out, grid_out, dataset, model_path)
     if shape != "validation":
-        raise ValueError(f"shape must be 'validation' or 'loto', not {shape!r}")
+        raise ValueError(f"shape must be 'validation', 'loto' or 'keep', not {shape!r}")
     if split == "known":  # only there are the validation TFs training TFs, with targets of their own
         candidates += [
             HomologyTransfer.fit(ds, split, similarity="targets", ease_lambda=lam) for lam in EASE_LAMBDAS
@@ -810,9 +809,7 @@ def add_transfer(
             "weight": term.own_weight,
             "valid_without": _before(without),
         }
-    k_min = selection_min_positives(
-        base["degree-matched"]["tf"].to_numpy(), base["degree-matched"]["label"].to_numpy()
-    )
+    k_min = _valid_min_positives(base)
     record = _term_record(
         term,
         dataset,
@@ -835,7 +832,7 @@ def _add_transfer_loto(
     validation; writes the model and returns its ``meta["transfer"]`` record."""
     from pathlib import Path
 
-    from grenimja.metrics import auroc_summary, selection_min_positives
+    from grenimja.metrics import auroc_summary
     from grenimja.model.loto import HOMOLOGY_MAX_IDENTITY, choose_shape, shape_rows, term_shape
 
     if split == "known":
@@ -886,9 +883,7 @@ def _add_transfer_loto(
     weight, wgrid = _part_weight(base, logit, whole, 1.0, WEIGHTS, "term")
     chosen, alone = best_row(wgrid), wgrid.iloc[0]
 
-    k_min = selection_min_positives(
-        base["degree-matched"]["tf"].to_numpy(), base["degree-matched"]["label"].to_numpy()
-    )
+    k_min = _valid_min_positives(base)
 
     term.weight, term.kmer_weight, term.motif_weight = (
         weight,
@@ -949,6 +944,66 @@ def _add_transfer_loto(
     )
     model.transfer = term
     return _write_model(model, emb, payload, record, base, proteins, genes, promoters, grid_out, out)
+
+
+# x the weights of the term a model file carries (shape "keep"): the network may have changed scale
+KEEP_FACTORS = (0.0, *(2.0**k for k in range(-10, 5)))  # 0, 1/1024 ... 16
+
+
+def _add_transfer_keep(ds, split, model, emb, payload, base, out, grid_out, dataset, model_path) -> dict:
+    """:func:`add_transfer` with ``shape="keep"``: the term the model file carries, every part's weight
+    times one factor (:data:`KEEP_FACTORS`) chosen on validation against the file's (new) network by the
+    criterion; writes the model and returns its ``meta["transfer"]`` record."""
+    from pathlib import Path
+
+    if "transfer" not in payload:
+        raise ValueError(
+            f"{model_path}: shape 'keep' re-weighs the term a model file carries, and this one carries none; "
+            "fit one with --shape validation or loto"
+        )
+    term = HomologyTransfer.from_payload(payload["transfer"], str(model_path))
+    old = dict(payload.get("meta", {}).get("transfer", {}))
+    if old.get("split", split) != split:
+        raise ValueError(f"{model_path}: its term was fitted on the {old['split']} split, not {split}")
+    proteins, genes = ds.tfs["protein"].tolist(), ds.genes["gene"].tolist()
+    promoters = ds.genes["promoter"].tolist()
+    whole = {
+        n: term.pair_logits(proteins, genes, promoters, f["tf_i"].to_numpy(), f["gene_i"].to_numpy())
+        for n, f in base.items()
+    }
+    logit = {n: f["logit"].to_numpy() for n, f in base.items()}
+    factor, wgrid = _part_weight(base, logit, whole, 1.0, KEEP_FACTORS, "term")
+    chosen, alone = best_row(wgrid), wgrid.iloc[0]
+    weights = {"weight": term.weight, "kmer_weight": term.kmer_weight}
+    weights |= {"motif_weight": term.motif_weight, "own_weight": term.own_weight}
+    for name, w in weights.items():
+        setattr(term, name, w * factor)
+    if grid_out:
+        Path(grid_out).parent.mkdir(parents=True, exist_ok=True)
+        # the factors are powers of 2 down to 1/1024: only the metrics are rounded
+        wgrid.round({c: 4 for c in (*METRIC_COLUMNS, "criterion")}).to_csv(grid_out, index=False)
+    k_min = _valid_min_positives(base)
+    parts = {key: dict(old[key]) for key in ("kmers", "motifs", "own_kmers") if old.get(key)}
+    for key, attr in (("kmers", "kmer_weight"), ("motifs", "motif_weight"), ("own_kmers", "own_weight")):
+        if key in parts:
+            parts[key]["weight"] = getattr(term, attr)
+            parts[key].pop("valid_without", None)  # measured against the old network
+    parts["kmers"] = parts.get("kmers")
+    keep_record = {"factor": factor, "weights_before": weights, "valid_before": old.get("valid_with_term")}
+    record = _term_record(term, dataset, split, k_min, alone, chosen, **parts, reweighed=keep_record)
+    for key in ("shape",):  # how the shape was once chosen still holds
+        if key in old:
+            record[key] = old[key]
+    model.transfer = term
+    return _write_model(model, emb, payload, record, base, proteins, genes, promoters, grid_out, out)
+
+
+def _valid_min_positives(base: dict[str, pd.DataFrame]) -> int:
+    """:func:`grenimja.metrics.selection_min_positives` of the degree-matched validation pairs of ``base``."""
+    from grenimja.metrics import selection_min_positives
+
+    dm = base["degree-matched"]
+    return selection_min_positives(dm["tf"].to_numpy(), dm["label"].to_numpy())
 
 
 METRIC_COLUMNS = ("paper_auroc", "paper_per_tf_auroc", "dm_auroc", "dm_per_tf_auroc")

@@ -188,11 +188,43 @@ def _why_not_bundled(res: Path) -> str:
     return text + "."
 
 
-def _homology_model_section(res: Path) -> list[str]:
+def _fine_tune_lines(name: str, meta: dict) -> list[str]:
+    """Where a bundled network was trained further with a ranking loss (``meta["fine_tune"]``, written by
+    ``scripts/probe_pairwise.py export``) and its term re-weighed (``grenimja transfer --shape keep``): one
+    paragraph saying how, from the model file's own records."""
+    ft = meta.get("fine_tune")
+    if not ft:
+        return []
+    rw = meta.get("transfer", {}).get("reweighed", {})
+    text = (
+        f"- Then trained further (`{ft['script']}`, {ft['device']}, {ft['minutes']:g} min): loss "
+        f"{ft['loss']} (each training positive against a degree-matched negative of the same TF, which no "
+        "gene-popularity score can lower; the TF's validation and test negatives were never its training "
+        f"negatives), from {ft['start']}, Adam lr {ft['lr']:g}, batch {ft['batch']}, seed {ft['seed']}; "
+        f"{ft['triplets']:,} triplets over {ft['evaluations']} evaluations; kept evaluation "
+        f"{ft['kept_evaluation']} by the {ft['kept_on']} ({ft['valid_dm_per_tf_auroc_start']:.3f} -> "
+        f"{ft['valid_dm_per_tf_auroc']:.3f}; paper pooled AUROC of the network alone {ft['valid_paper_auroc']:.3f})."
+    )
+    if rw:
+        w = meta["transfer"]["valid_with_term"]
+        before = rw.get("valid_before") or {}
+        text += (
+            f" Its term was kept and all its weights scaled by {rw['factor']:g} "
+            f"(`grenimja transfer --shape keep`, chosen on validation by the criterion): validation "
+            f"degree-matched per-TF AUROC {before.get('dm_per_tf_auroc', float('nan')):.3f} -> "
+            f"{w['dm_per_tf_auroc']:.3f}, paper pooled {before.get('paper_auroc', float('nan')):.3f} -> "
+            f"{w['paper_auroc']:.3f} (the network's evaluation and the factor were both picked on these "
+            f"validation TFs, so the test figures are the ones to read)."
+        )
+    return [text, ""]
+
+
+def _homology_model_section(res: Path, models: Path | None = None) -> list[str]:
     """Training record of the homology-split network (bundled as homology.pt) that the homology rows score."""
     f = res / "validation" / "homology60_history.json"
     if not f.is_file():
         return []
+    mm = _model_meta(models, "homology") if models is not None else None
     hist = json.loads(f.read_text())
     best = min(hist, key=lambda h: h["valid_loss"])
     return [
@@ -213,6 +245,7 @@ def _homology_model_section(res: Path) -> list[str]:
             for h in hist
         ),
         "",
+        *(_fine_tune_lines("homology", mm[0]) if mm else []),
     ]
 
 
@@ -495,7 +528,7 @@ def _pairwise_probe_section(res: Path) -> list[str]:
         return []
     df = pd.read_csv(f)
     out = [
-        "## Ranking losses for the network (GPU probe, validation only; not bundled)",
+        "## Ranking losses for the network (GPU probes, validation only)",
         "",
         "`scripts/probe_pairwise.py` trained the network (CPU widths, build v1) on a lent H200 with losses that "
         "a gene-popularity score cannot lower: each training positive against a degree-matched negative of the "
@@ -506,6 +539,9 @@ def _pairwise_probe_section(res: Path) -> list[str]:
         "of the term's sd) added to the bundled model's term, against the bundled model, with a 95% interval "
         "from resampling the validation TFs. The last columns drop the validation negatives that had been the "
         "same TF's training negatives: on the known split, whose TFs are shared, that overlap is a leak. "
+        "Runs `lf*` and `long*` (a later call) drew every TF's training negatives outside its validation and "
+        "test degree-matched negatives, so none was seen in training; `homology / longftgene` is the network "
+        "of the bundled `homology.pt` since (its section above). "
         "Details in `results/validation/pairwise_probe.md`.",
         "",
         "| split | run | gene loss | start | minutes | triplets | network alone | with the term (scale) | bundled "
@@ -862,6 +898,7 @@ def model_card(models: Path, datasets: Path, res: Path) -> str:
             for h in hist
         ]
         lines.append("")
+        lines += _fine_tune_lines(name, meta)
     lines += [
         "## Test metrics",
         "",
@@ -950,7 +987,7 @@ def model_card(models: Path, datasets: Path, res: Path) -> str:
     lines += _extra_terms_section(res)
     lines += _loto_section(res)
     lines += _pairwise_probe_section(res)
-    lines += _homology_model_section(res)
+    lines += _homology_model_section(res, models)
     lines += _gpu_section(res)
     bench = res / "bench_model.json"
     if bench.is_file():
