@@ -492,6 +492,42 @@ def test_the_card_says_how_a_bundled_network_was_trained_further_and_its_term_re
     )
 
 
+def test_the_card_reads_the_fine_tuned_homology_model_s_test_figures_beside_the_bundled_ones(tmp_path):
+    import json
+
+    import pandas as pd
+
+    from grenimja.report.cards import _finetune_test_lines
+
+    assert _finetune_test_lines(tmp_path) == []  # no fine-tuned model evaluated: nothing to say
+
+    def metrics(pooled: float, per_tf: float) -> str:
+        return json.dumps({"pooled": {"auroc": pooled}, "per_tf_mean_min_positives": {"auroc": per_tf}})
+
+    for folder, pooled, per_tf in (
+        ("eval_homology", 0.7154, 0.746),
+        ("eval_homology_degree_matched", 0.5614, 0.6133),
+        ("finetune_homology/paper", 0.6128, 0.7219),
+        ("finetune_homology/degree_matched", 0.5273, 0.6176),
+    ):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "metrics.json").write_text(metrics(pooled, per_tf))
+    text = "\n".join(_finetune_test_lines(tmp_path))
+    assert "degree-matched per-TF AUROC 0.613 -> 0.618" in text
+    assert "paper pooled AUROC 0.715 -> 0.613 (per-TF 0.746 -> 0.722)" in text
+    assert "Spearman" not in text and "Centring" not in text  # no specificity files, no centring table
+    (tmp_path / "validation").mkdir()
+    pd.DataFrame(
+        [
+            dict(model="m.pt", network="fine-tuned", part="valid", protocol="paper", score="as bundled",
+                 pooled_auroc=0.7369),
+            dict(model="m.pt", network="fine-tuned", part="valid", protocol="paper", score="TF-centred",
+                 pooled_auroc=0.6962),
+        ]
+    ).to_csv(tmp_path / "validation" / "tf_centring.csv", index=False)  # fmt: skip
+    assert "validation paper pooled AUROC 0.737 -> 0.696" in "\n".join(_finetune_test_lines(tmp_path))
+
+
 def test_the_card_shows_the_ranking_loss_probe_with_its_leak_check(tmp_path):
     import pandas as pd
 
