@@ -638,7 +638,8 @@ def build_parser() -> argparse.ArgumentParser:
         default="bce",
         help="bce: the paper's, on the build's labelled pairs; pairwise: each training positive against a "
         "degree-matched negative of the same TF, drawn every epoch, so gene popularity cannot lower it "
-        "(unknown and homology splits; results/validation/pairwise_probe.md)",
+        "(never one of the TF's validation or test negatives, so also fair on the known split; "
+        "results/validation/pairwise_probe.md)",
     )
     t.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
     t.set_defaults(func=cmd_train)

@@ -91,6 +91,20 @@ class Dataset:
                 exclude.setdefault(tf, set()).update(genes)
         return exclude
 
+    def training_negative_exclusions(self, split: str) -> dict[str, set[str]]:
+        """TF -> genes that may not be its degree-matched *training* negatives (the within-TF loss,
+        :func:`grenimja.train.pairwise_triplets`): :meth:`negative_exclusions` plus the TF's validation and
+        test degree-matched negatives. On the known split a TF trains and is evaluated, and both draws come
+        from its unlinked genes of nearest degree: without this most of its evaluation negatives would be
+        training negatives, labels the model was told (measured: 83% of the validation ones,
+        ``results/validation/pairwise_probe.md``). The test pairs are only kept out here, never scored."""
+        exclude = {tf: set(genes) for tf, genes in self.negative_exclusions(split).items()}
+        for part in ("valid", "test"):
+            ev = self.evaluation_pairs(split, part, "degree-matched")
+            for tf, genes in ev[ev["label"] == 0].groupby("tf")["gene"]:
+                exclude.setdefault(tf, set()).update(genes)
+        return exclude
+
     def degree_matched_pairs(self, split: str, part: str, secondary: pd.Series | None = None) -> pd.DataFrame:
         """The part's positives and their degree-matched negatives, as :meth:`evaluation_pairs` gives them
         (which caches this call without ``secondary``). ``secondary``: a second score per gene (index:

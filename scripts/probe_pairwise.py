@@ -47,16 +47,8 @@ def prepare(split: str, dataset: str, out: Path, draws: int) -> None:
     tf_tok, gene_tok = tokens_for(model, emb, ds.tfs["protein"].tolist(), ds.genes["promoter"].tolist())
     tr = ds.split(split, "train")
     pos = tr[tr["label"] == 1][["tf", "gene", "tf_i", "gene_i"]].reset_index(drop=True)
-    exclude = ds.negative_exclusions(split)
-    # leak-free: a TF's validation and test degree-matched negatives are never its training negatives
-    # (on the known split its TFs train, and both draws come from its unlinked genes of nearest degree;
-    # the test pairs are only kept out here, never scored)
-    held_out = 0
-    for part in ("valid", "test"):
-        ev = ds.evaluation_pairs(split, part, "degree-matched")
-        for tf, genes in ev[ev["label"] == 0].groupby("tf")["gene"]:
-            exclude.setdefault(tf, set()).update(genes)
-            held_out += len(genes)
+    exclude = ds.training_negative_exclusions(split)  # leak-free: no evaluation negative trains
+    held_out = sum(map(len, exclude.values())) - sum(map(len, ds.negative_exclusions(split).values()))
     degree = ds.gene_degree(split)
     gidx = ds._gene_index
     trip = []
