@@ -875,12 +875,7 @@ def _add_transfer_loto(
     # the whole term per unit weight, and its parts, at each validation pair
     term.weight, term.kmer_weight = 1.0, best["kmer_factor"]
     term.motif_weight = best["motif_factor"]
-    whole = {
-        n: term.pair_logits(proteins, genes, promoters, f["tf_i"].to_numpy(), f["gene_i"].to_numpy())
-        for n, f in base.items()
-    }
-    logit = {n: f["logit"].to_numpy() for n, f in base.items()}
-    weight, wgrid = _part_weight(base, logit, whole, 1.0, WEIGHTS, "term")
+    weight, wgrid = _weigh_whole_term(base, term, proteins, genes, promoters, WEIGHTS)
     chosen, alone = best_row(wgrid), wgrid.iloc[0]
 
     k_min = _valid_min_positives(base)
@@ -967,12 +962,7 @@ def _add_transfer_keep(ds, split, model, emb, payload, base, out, grid_out, data
         raise ValueError(f"{model_path}: its term was fitted on the {old['split']} split, not {split}")
     proteins, genes = ds.tfs["protein"].tolist(), ds.genes["gene"].tolist()
     promoters = ds.genes["promoter"].tolist()
-    whole = {
-        n: term.pair_logits(proteins, genes, promoters, f["tf_i"].to_numpy(), f["gene_i"].to_numpy())
-        for n, f in base.items()
-    }
-    logit = {n: f["logit"].to_numpy() for n, f in base.items()}
-    factor, wgrid = _part_weight(base, logit, whole, 1.0, KEEP_FACTORS, "term")
+    factor, wgrid = _weigh_whole_term(base, term, proteins, genes, promoters, KEEP_FACTORS)
     chosen, alone = best_row(wgrid), wgrid.iloc[0]
     weights = {"weight": term.weight, "kmer_weight": term.kmer_weight}
     weights |= {"motif_weight": term.motif_weight, "own_weight": term.own_weight}
@@ -996,6 +986,24 @@ def _add_transfer_keep(ds, split, model, emb, payload, base, out, grid_out, data
             record[key] = old[key]
     model.transfer = term
     return _write_model(model, emb, payload, record, base, proteins, genes, promoters, grid_out, out)
+
+
+def _weigh_whole_term(
+    base: dict[str, pd.DataFrame],
+    term: HomologyTransfer,
+    proteins: Sequence[str],
+    genes: Sequence[str],
+    promoters: Sequence[str],
+    factors: Sequence[float],
+) -> tuple[float, pd.DataFrame]:
+    """The factor on ``term`` as it stands (every part at its current weight) added to the network's logit,
+    chosen on the validation pairs of ``base`` by the criterion (:func:`_part_weight`), and its grid."""
+    whole = {
+        n: term.pair_logits(proteins, genes, promoters, f["tf_i"].to_numpy(), f["gene_i"].to_numpy())
+        for n, f in base.items()
+    }
+    logit = {n: f["logit"].to_numpy() for n, f in base.items()}
+    return _part_weight(base, logit, whole, 1.0, factors, "term")
 
 
 def _valid_min_positives(base: dict[str, pd.DataFrame]) -> int:
