@@ -6,8 +6,8 @@ ties one TF's scores to another's. Under the paper protocol every TF has as many
 so a TF-wide offset carries no information there and can only mix TFs badly in the pooled AUROC. This
 subtracts from every pair's final logit (network + term) the network's mean logit of its TF over a fixed
 panel of promoters (every ``--every``-th gene of the build), which leaves every per-TF figure unchanged,
-and prints pooled and per-TF AUROC of both protocols, with and without it, for the given model files on
-one split part.
+and prints pooled and per-TF AUROC of both protocols, with and without it, and of the network alone, for the
+given model files on one split part.
 """
 
 from __future__ import annotations
@@ -56,7 +56,8 @@ def main() -> None:
             )
             offset = dict(zip(tu, net.reshape(len(tu), len(panel)).mean(1), strict=True))
             zc = z - np.array([offset[x] for x in t])
-            for name, s in (("as bundled", z), ("TF-centred", zc)):
+            alone = score_cached(model, tf_tok, gene_tok, t, g, logits=True)
+            for name, s in (("as bundled", z), ("TF-centred", zc), ("network alone", alone)):
                 pooled, per_tf = auroc_summary(f["tf"].to_numpy(), y, s, MIN_POSITIVES)
                 rows.append(
                     {"model": path, "network": network, "part": a.part, "protocol": proto, "score": name, "pooled_auroc": round(pooled, 4),

@@ -520,12 +520,24 @@ def test_the_card_reads_the_fine_tuned_homology_model_s_test_figures_beside_the_
     pd.DataFrame(
         [
             dict(model="m.pt", network="fine-tuned", part="valid", protocol="paper", score="as bundled",
-                 pooled_auroc=0.7369),
+                 pooled_auroc=0.7369, per_tf_auroc_min5=0.7464),
             dict(model="m.pt", network="fine-tuned", part="valid", protocol="paper", score="TF-centred",
-                 pooled_auroc=0.6962),
+                 pooled_auroc=0.6962, per_tf_auroc_min5=0.7464),
         ]
     ).to_csv(tmp_path / "validation" / "tf_centring.csv", index=False)  # fmt: skip
-    assert "validation paper pooled AUROC 0.737 -> 0.696" in "\n".join(_finetune_test_lines(tmp_path))
+    text = "\n".join(_finetune_test_lines(tmp_path))
+    assert "validation paper pooled AUROC 0.737 -> 0.696" in text and "The network alone" not in text
+    alone = [
+        dict(model="m.pt", network=n, part=part, protocol="degree-matched", score="network alone",
+             pooled_auroc=0.5, per_tf_auroc_min5=v)
+        for n, part, v in (("as trained", "valid", 0.4557), ("fine-tuned", "valid", 0.6323),
+                           ("as trained", "test", 0.4641), ("fine-tuned", "test", 0.5518))
+    ]  # fmt: skip
+    c = pd.read_csv(tmp_path / "validation" / "tf_centring.csv")
+    pd.concat([c, pd.DataFrame(alone)]).to_csv(tmp_path / "validation" / "tf_centring.csv", index=False)
+    text = "\n".join(_finetune_test_lines(tmp_path))
+    assert "validation 0.456 -> 0.632, test 0.464 -> 0.552" in text
+    assert "validation paper pooled AUROC 0.737 -> 0.696" in text
 
 
 def test_the_card_shows_the_ranking_loss_probe_with_its_leak_check(tmp_path):

@@ -610,7 +610,17 @@ def _finetune_test_lines(res: Path) -> list[str]:
         import pandas as pd
 
         c = pd.read_csv(f)
+        alone = c[(c["score"] == "network alone") & (c["protocol"] == "degree-matched")]
+        alone = alone.set_index(["network", "part"])["per_tf_auroc_min5"].to_dict()
+        if len(alone) == 4:
+            text += (
+                " The network alone, on degree-matched pairs (per-TF AUROC, >= "
+                f"{MIN_POSITIVES} positives): validation {alone[('as trained', 'valid')]:.3f} -> "
+                f"{alone[('fine-tuned', 'valid')]:.3f}, test {alone[('as trained', 'test')]:.3f} -> "
+                f"{alone[('fine-tuned', 'test')]:.3f}: it learned to rank within a TF, less than validation said."
+            )
         c = c[(c["part"] == "valid") & (c["protocol"] == "paper") & (c["network"] == "fine-tuned")]
+        c = c[c["score"].isin(["as bundled", "TF-centred"])]
         if len(c) == 2:
             a = c.set_index("score")["pooled_auroc"]
             text += (
