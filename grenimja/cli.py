@@ -212,6 +212,35 @@ def cmd_evaluate(a) -> int:
     return 0
 
 
+def cmd_compare(a) -> int:
+    from grenimja.compare import compare_models
+
+    if a.part == "test":
+        print(
+            "note: comparing on the test part; choose between models on 'valid' and read test once",
+            file=sys.stderr,
+        )
+    table = compare_models(
+        a.model,
+        a.against,
+        a.embeddings,
+        a.dataset,
+        a.split,
+        a.part,
+        a.n_boot,
+        a.seed,
+        progress=lambda m: print(m, file=sys.stderr),
+    )
+    if a.out:
+        Path(a.out).parent.mkdir(parents=True, exist_ok=True)
+        table.round(5).to_csv(a.out, index=False)
+    print(
+        f"a = {a.model}, b = {a.against}, {a.split} split, {a.part} part; b - a with 95% intervals over TFs"
+    )
+    print(table.round(4).to_string(index=False))
+    return 0
+
+
 def _check_data_dir(data_dir) -> None:
     """A --data-dir that does not exist is reported before the model loads (seconds saved per mistake)."""
     if data_dir:
@@ -691,6 +720,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_data_dir(tr)
     tr.set_defaults(func=cmd_transfer)
+
+    cp = sub.add_parser(
+        "compare",
+        help="two model files on one split part, both protocols, each difference with a 95%% interval from "
+        "resampling TFs (the criterion included): how sure an adoption is",
+    )
+    cp.add_argument("--model", required=True, help="the incumbent (a)")
+    cp.add_argument("--against", required=True, help="the candidate (b)")
+    cp.add_argument("--embeddings", default=str(DEFAULT_MODEL_DIR / "embeddings.npz"))
+    cp.add_argument("--dataset", required=True)
+    cp.add_argument("--split", choices=["known", "unknown", "homology"], required=True)
+    cp.add_argument("--part", default="valid", choices=["valid", "test"])
+    cp.add_argument("--n-boot", type=int, default=1000)
+    cp.add_argument("--seed", type=int, default=0)
+    cp.add_argument("--out", help="CSV of the table")
+    cp.set_defaults(func=cmd_compare)
 
     ev = sub.add_parser("evaluate", help="metrics, ROC/PR curves on a split part")
     ev.add_argument("--model", required=True)

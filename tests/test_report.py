@@ -537,7 +537,17 @@ def test_the_card_reads_the_fine_tuned_homology_model_s_test_figures_beside_the_
     pd.concat([c, pd.DataFrame(alone)]).to_csv(tmp_path / "validation" / "tf_centring.csv", index=False)
     text = "\n".join(_finetune_test_lines(tmp_path))
     assert "validation 0.456 -> 0.632, test 0.464 -> 0.552" in text
-    assert "validation paper pooled AUROC 0.737 -> 0.696" in text
+    assert "validation paper pooled AUROC 0.737 -> 0.696" in text and "could not tell" not in text
+    pd.DataFrame(
+        {
+            "metric": ["degree-matched per-TF AUROC", "criterion"],
+            "difference": [0.0349, 0.0238], "ci_low": [-0.0044, -0.0918], "ci_high": [0.0798, 0.1244],
+        }
+    ).to_csv(tmp_path / "validation" / "compare_homology_finetuned.csv", index=False)  # fmt: skip
+    text = "\n".join(_finetune_test_lines(tmp_path))
+    assert (
+        "+0.035 [-0.004, 0.080] and the criterion's +0.024 [-0.092, 0.124]: validation could not tell" in text
+    )
 
 
 def test_the_card_shows_the_ranking_loss_probe_with_its_leak_check(tmp_path):

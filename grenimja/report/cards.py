@@ -601,6 +601,18 @@ def _finetune_test_lines(res: Path) -> list[str]:
             f"validation TFs that chose the network's evaluation and the factor "
             f"({k['reweighed']['factor']:g} x the term's weights; `results/validation/transfer_homology_keep.*`)"
         )
+    cmp = res / "validation" / "compare_homology_finetuned.csv"
+    if cmp.is_file():
+        import pandas as pd
+
+        r = pd.read_csv(cmp).set_index("metric")
+        c, d = r.loc["criterion"], r.loc["degree-matched per-TF AUROC"]
+        text += (
+            f". With 95% intervals from resampling the validation TFs (`grenimja compare`, "
+            f"`results/validation/compare_homology_finetuned.csv`), that validation gain was "
+            f"{d['difference']:+.3f} [{d['ci_low']:.3f}, {d['ci_high']:.3f}] and the criterion's "
+            f"{c['difference']:+.3f} [{c['ci_low']:.3f}, {c['ci_high']:.3f}]: validation could not tell"
+        )
     text += (
         ". The paper protocol loses more than the degree-matched one gains, so the bundled `homology.pt` keeps its "
         "network (this choice read the test part; the bundled model's test figures are the earlier ones)."
