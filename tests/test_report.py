@@ -490,6 +490,12 @@ def test_the_card_says_how_a_bundled_network_was_trained_further_and_its_term_re
     assert (
         "scaled by 0.0078125" in text and "per-TF AUROC 0.607 -> 0.642, paper pooled 0.748 -> 0.737" in text
     )
+    assert text.startswith("- Then trained further")
+    # a network trained from scratch replaced the one whose training record the section shows
+    text = "\n".join(
+        _fine_tune_lines("known", {"fine_tune": dict(ft, start="scratch"), "transfer": transfer})
+    )
+    assert text.startswith("- **This network was then replaced** by one trained from scratch")
 
 
 def test_the_card_reads_the_fine_tuned_homology_model_s_test_figures_beside_the_bundled_ones(tmp_path):

@@ -196,14 +196,21 @@ def _fine_tune_lines(name: str, meta: dict) -> list[str]:
     if not ft:
         return []
     rw = meta.get("transfer", {}).get("reweighed", {})
+    scratch = ft["start"] == "scratch"
     text = (
-        f"- Then trained further (`{ft['script']}`, {ft['device']}, {ft['minutes']:g} min): loss "
-        f"{ft['loss']} (each training positive against a degree-matched negative of the same TF, which no "
-        "gene-popularity score can lower; the TF's validation and test negatives were never its training "
-        f"negatives), from {ft['start']}, Adam lr {ft['lr']:g}, batch {ft['batch']}, seed {ft['seed']}; "
-        f"{ft['triplets']:,} triplets over {ft['evaluations']} evaluations; kept evaluation "
-        f"{ft['kept_evaluation']} by the {ft['kept_on']} ({ft['valid_dm_per_tf_auroc_start']:.3f} -> "
-        f"{ft['valid_dm_per_tf_auroc']:.3f}; paper pooled AUROC of the network alone {ft['valid_paper_auroc']:.3f})."
+        (
+            "- **This network was then replaced** by one trained from scratch (the record above is the replaced "
+            f"one's; `{ft['script']}`, {ft['device']}, {ft['minutes']:g} min): loss "
+            if scratch
+            else f"- Then trained further (`{ft['script']}`, {ft['device']}, {ft['minutes']:g} min): loss "
+        )
+        + f"{ft['loss']} (each training positive against a degree-matched negative of the same TF, which no "
+        + "gene-popularity score can lower; the TF's validation and test negatives were never its training "
+        + f"negatives), from {ft['start']}, Adam lr {ft['lr']:g}, batch {ft['batch']}, seed {ft['seed']}; "
+        + f"{ft['triplets']:,} triplets over {ft['evaluations']} evaluations; kept evaluation "
+        + f"{ft['kept_evaluation']} by the {ft['kept_on']} ({ft['valid_dm_per_tf_auroc_start']:.3f} -> "
+        + f"{ft['valid_dm_per_tf_auroc']:.3f}; paper pooled AUROC of the network alone "
+        + f"{ft['valid_paper_auroc']:.3f})."
     )
     if rw:
         w = meta["transfer"]["valid_with_term"]
