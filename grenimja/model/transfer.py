@@ -738,6 +738,8 @@ def add_transfer(
         f = ds.evaluation_pairs(split, "valid", name).copy()
         f["logit"] = dataset_logits(model, emb, ds, f["tf_i"].to_numpy(), f["gene_i"].to_numpy())
         base[name] = f
+    if shape == "keep":  # the carried term: no candidate is fitted
+        return _add_transfer_keep(ds, split, model, emb, payload, base, out, grid_out, dataset, model_path)
     candidates = [HomologyTransfer.fit(ds, split)]
     if dbd is not None:
         candidates.append(HomologyTransfer.fit(ds, split, dbd=dbd))
@@ -745,8 +747,6 @@ def add_transfer(
         return _add_transfer_loto(
             ds, split, model, emb, payload, base, candidates, out, grid_out, kmers, motifs, dataset
         )
-    if shape == "keep":
-        return _add_transfer_keep(ds, split, model, emb, payload, base, out, grid_out, dataset, model_path)
     if shape != "validation":
         raise ValueError(f"shape must be 'validation', 'loto' or 'keep', not {shape!r}")
     if split == "known":  # only there are the validation TFs training TFs, with targets of their own
@@ -981,9 +981,8 @@ def _add_transfer_keep(ds, split, model, emb, payload, base, out, grid_out, data
     parts["kmers"] = parts.get("kmers")
     keep_record = {"factor": factor, "weights_before": weights, "valid_before": old.get("valid_with_term")}
     record = _term_record(term, dataset, split, k_min, alone, chosen, **parts, reweighed=keep_record)
-    for key in ("shape",):  # how the shape was once chosen still holds
-        if key in old:
-            record[key] = old[key]
+    if "shape" in old:  # how the shape was once chosen still holds
+        record["shape"] = old["shape"]
     model.transfer = term
     return _write_model(model, emb, payload, record, base, proteins, genes, promoters, grid_out, out)
 
