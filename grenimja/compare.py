@@ -50,12 +50,14 @@ def bootstrap_difference(scored: dict[str, pd.DataFrame], n_boot: int = 1000, se
     code = {t: i for i, t in enumerate(tfs)}
     per_tf = {}
     pooled_parts = {}
+    n_tfs = {"criterion": len(tfs)}  # TFs each metric averages or pools
     for name, f in scored.items():
         y = f["label"].to_numpy()
         a = per_tf_auroc(f["tf"].to_numpy(), y, f["a"].to_numpy(), MIN_POSITIVES)
         b = per_tf_auroc(f["tf"].to_numpy(), y, f["b"].to_numpy(), MIN_POSITIVES)
         per_tf[name] = (a.index.map(code).to_numpy(), a.to_numpy(), b.reindex(a.index).to_numpy())
         pooled_parts[name] = (f["tf"].map(code).to_numpy(), y, f["a"].to_numpy(), f["b"].to_numpy())
+        n_tfs[f"{name} per-TF AUROC"], n_tfs[f"{name} pooled AUROC"] = len(a), f["tf"].nunique()
 
     def metrics(weight: np.ndarray) -> dict[str, tuple[float, float]]:
         """Every metric of both models with TF i counted weight[i] times."""
@@ -85,8 +87,6 @@ def bootstrap_difference(scored: dict[str, pd.DataFrame], n_boot: int = 1000, se
     for k, (a, b) in full.items():
         d = np.asarray(drawn[k], dtype=np.float64)
         d = d[np.isfinite(d)]
-        name = k.split(" ")[0]
-        n = len(per_tf[name][0]) if "per-TF" in k else len(tfs)
         rows.append(
             {
                 "metric": k,
@@ -95,7 +95,7 @@ def bootstrap_difference(scored: dict[str, pd.DataFrame], n_boot: int = 1000, se
                 "difference": b - a,
                 "ci_low": float(np.quantile(d, 0.025)) if len(d) else np.nan,
                 "ci_high": float(np.quantile(d, 0.975)) if len(d) else np.nan,
-                "tfs": n,
+                "tfs": n_tfs[k],
             }
         )
     return pd.DataFrame(rows)
@@ -129,9 +129,9 @@ def compare_models(
     scored = {}
     for proto in PROTOCOLS:
         f = ds.evaluation_pairs(split, part, proto)[["tf", "tf_i", "gene_i", "label"]].copy()
-        for key, m in zip(("a", "b"), models, strict=True):
+        for key, m, path in zip(("a", "b"), models, (model_a, model_b), strict=True):
             if progress:
-                progress(f"scoring {proto} {part} pairs with {model_a if key == 'a' else model_b}")
+                progress(f"scoring {proto} {part} pairs with {path}")
             f[key] = dataset_logits(m, emb, ds, f["tf_i"].to_numpy(), f["gene_i"].to_numpy())
         scored[proto] = f
     return bootstrap_difference(scored, n_boot, seed)

@@ -48,6 +48,10 @@ def test_a_shift_per_tf_moves_only_the_pooled_figures_and_a_real_gain_has_its_in
         and gain["ci_low"] <= gain["difference"] <= gain["ci_high"]
     )
     assert t.loc["degree-matched per-TF AUROC", "tfs"] == 12
+    # each pooled figure counts its own protocol's TFs; the criterion draws from both
+    fewer = {"paper": paper, "degree-matched": dm[dm["tf"] != "T0"]}
+    t = bootstrap_difference(fewer, n_boot=20).set_index("metric")["tfs"]
+    assert (t["degree-matched pooled AUROC"], t["paper pooled AUROC"], t["criterion"]) == (11, 12, 12)
 
 
 def test_cli_compares_two_model_files_on_the_validation_part(tiny_model_dir, small_dataset, tmp_path):
