@@ -22,10 +22,9 @@ import numpy as np
 def main() -> None:
     from grenimja.dataset import load_dataset
     from grenimja.embedding import Embeddings
-    from grenimja.evaluate import dataset_logits
     from grenimja.metrics import MIN_POSITIVES, auroc_summary
     from grenimja.model.io import build_model, load_payload
-    from grenimja.predict import score_cached, tokens_for
+    from grenimja.predict import score_cached, tokens_for, transfer_logits
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("models", nargs="+")
@@ -45,18 +44,20 @@ def main() -> None:
         model = build_model(payload, emb, path)
         network = "fine-tuned" if "fine_tune" in payload.get("meta", {}) else "as trained"
         model.calibration = None
-        tf_tok, gene_tok = tokens_for(model, emb, ds.tfs["protein"].tolist(), ds.genes["promoter"].tolist())
+        proteins, promoters = ds.tfs["protein"].tolist(), ds.genes["promoter"].tolist()
+        tf_tok, gene_tok = tokens_for(model, emb, proteins, promoters)
         for proto in ("paper", "degree-matched"):
             f = ds.evaluation_pairs(a.split, a.part, proto)
             t, g, y = f["tf_i"].to_numpy(), f["gene_i"].to_numpy(), f["label"].to_numpy()
-            z = dataset_logits(model, emb, ds, t, g)
+            # the network once; the final logit (calibration off) is it plus the term, as pair_logits adds them
+            alone = score_cached(model, tf_tok, gene_tok, t, g, logits=True)
+            z = alone + transfer_logits(model, proteins, ds.genes["gene"].tolist(), t, g, promoters)
             tu = np.unique(t)
             net = score_cached(
                 model, tf_tok, gene_tok, np.repeat(tu, len(panel)), np.tile(panel, len(tu)), logits=True
             )
             offset = dict(zip(tu, net.reshape(len(tu), len(panel)).mean(1), strict=True))
             zc = z - np.array([offset[x] for x in t])
-            alone = score_cached(model, tf_tok, gene_tok, t, g, logits=True)
             for name, s in (("as bundled", z), ("TF-centred", zc), ("network alone", alone)):
                 pooled, per_tf = auroc_summary(f["tf"].to_numpy(), y, s, MIN_POSITIVES)
                 rows.append(

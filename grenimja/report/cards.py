@@ -568,6 +568,8 @@ def _pairwise_probe_section(res: Path) -> list[str]:
 def _finetune_test_lines(res: Path) -> list[str]:
     """The homology model with the fine-tuned network, read once on test against the bundled one
     (``results/finetune_homology/`` beside ``results/eval_homology*``), where both were written."""
+    import pandas as pd
+
     pairs = {}
     for proto, suffix in PROTOCOLS.items():
         new, old = (
@@ -610,8 +612,6 @@ def _finetune_test_lines(res: Path) -> list[str]:
         )
     cmp = res / "validation" / "compare_homology_finetuned.csv"
     if cmp.is_file():
-        import pandas as pd
-
         r = pd.read_csv(cmp).set_index("metric")
         c, d = r.loc["criterion"], r.loc["degree-matched per-TF AUROC"]
         text += (
@@ -626,8 +626,6 @@ def _finetune_test_lines(res: Path) -> list[str]:
     )
     f = res / "validation" / "tf_centring.csv"
     if f.is_file():
-        import pandas as pd
-
         c = pd.read_csv(f)
         alone = c[(c["score"] == "network alone") & (c["protocol"] == "degree-matched")]
         alone = alone.set_index(["network", "part"])["per_tf_auroc_min5"].to_dict()
