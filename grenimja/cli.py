@@ -186,6 +186,7 @@ def cmd_transfer(a) -> int:
         motifs=a.motifs,
         own_kmers=a.own_kmers,
         shape=a.shape,
+        popularity=a.popularity,
     )
     print(json.dumps(res, indent=1))
     return 0
@@ -717,6 +718,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="last, the own-target k-mer part: a query that is a training TF scores each gene's 300 bp window "
         "with the k-mers of its own training targets' windows; k and weight (0 included) chosen on validation "
         "(only the known split's validation TFs are training TFs)",
+    )
+    tr.add_argument(
+        "--popularity",
+        action="store_true",
+        help="last, in any shape, a gene bias on the standardised gene degree, its weight (0 included; negative "
+        "takes popularity out of each TF's ranking) chosen on validation by the same criterion",
     )
     _add_data_dir(tr)
     tr.set_defaults(func=cmd_transfer)

@@ -617,3 +617,41 @@ def test_the_loto_section_adopts_a_refit_only_where_its_validation_criterion_is_
     bundled["valid_with_term"]["paper_auroc"] = 0.72
     (tmp_path / "validation" / "transfer_unknown60.json").write_text(json.dumps(bundled))
     assert "not adopted; the bundled term stays." in "\n".join(_loto_section(tmp_path))
+
+
+def test_the_popularity_section_adopts_a_factor_only_where_its_compare_interval_is_above_zero(tmp_path):
+    import pandas as pd
+
+    from grenimja.report.cards import _popularity_section
+
+    assert _popularity_section(tmp_path) == []  # grenimja transfer --popularity not run: no section
+    v = tmp_path / "validation"
+    v.mkdir()
+    cols = ["popularity_factor", "paper_auroc", "dm_per_tf_auroc", "criterion"]
+    pd.DataFrame(
+        [[0.0, 0.8183, 0.7330, 1.5512], [-0.25, 0.8019, 0.7605, 1.5624], [0.25, 0.8216, 0.7020, 1.5236]],
+        columns=cols,
+    ).to_csv(v / "transfer_known_popularity.csv", index=False)
+    pd.DataFrame(
+        [[0.0, 0.6899, 0.6603, 1.3502], [-0.5, 0.6447, 0.6626, 1.3073], [0.25, 0.7000, 0.6400, 1.3400]],
+        columns=cols,
+    ).to_csv(v / "transfer_unknown_popularity.csv", index=False)
+    pd.DataFrame(
+        {
+            "metric": ["degree-matched per-TF AUROC", "criterion"], "difference": [0.0275, 0.0112],
+            "ci_low": [0.0252, 0.0078], "ci_high": [0.0299, 0.0144], "tfs": [236, 359],
+        }
+    ).to_csv(v / "compare_known_popularity.csv", index=False)  # fmt: skip
+    text = "\n".join(_popularity_section(tmp_path))
+    assert "| known | -0.25 | 0.8183 -> 0.8019 | 0.7330 -> 0.7605 | 1.5512 -> 1.5624 |" in text
+    assert "| unknown | 0 | 0.6899 -> 0.6899 |" in text
+    assert "unknown: no factor beats 0" in text and "(-0.5) gives 0.6626 at a paper AUROC of 0.6447" in text
+    assert "criterion +0.0112 [+0.0078, +0.0144]. The interval is above 0, so `known.pt` carries it" in text
+    # the same grid with an interval that holds 0 is not adopted
+    pd.DataFrame(
+        {
+            "metric": ["degree-matched per-TF AUROC", "criterion"], "difference": [0.01, 0.002],
+            "ci_low": [-0.001, -0.003], "ci_high": [0.02, 0.007], "tfs": [236, 359],
+        }
+    ).to_csv(v / "compare_known_popularity.csv", index=False)  # fmt: skip
+    assert "The interval holds 0: not adopted." in "\n".join(_popularity_section(tmp_path))

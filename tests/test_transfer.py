@@ -632,3 +632,82 @@ def test_keep_refuses_a_model_file_without_a_term(tiny_model_dir, small_dataset,
             str(tmp_path / "x.pt"),
             shape="keep",
         )
+
+
+def test_the_popularity_part_is_the_standardised_degree_and_leaves_tf_specificity_alone(tmp_path):
+    t = _transfer(power=4.0, weight=2.0, centre=False)
+    # degrees g1..g4: 1/2, 2/2, 1/2, 0 -> mean 1/2, sd sqrt(1/8); a gene outside the training genes is average
+    z = t.popularity(["g1", "g2", "g3", "g4", "new", None])
+    assert np.allclose(z, [0.0, np.sqrt(2), 0.0, -np.sqrt(2), 0.0, 0.0])
+    genes = ["g1", "g2", "g3", "g4"]
+    before = t.logits([A, B], genes)
+    t.popularity_weight = -0.5
+    after = t.logits([A, B], genes)
+    assert np.allclose(after - before, -0.5 * z[None, :4])  # the same shift for every TF: a gene bias
+    # so each gene's TF-specificity (its logit less its mean over the TFs) does not move
+    assert np.allclose(after - after.mean(axis=0), before - before.mean(axis=0))
+    ti, gi = np.array([0, 1, 1]), np.array([1, 3, 0])
+    assert np.allclose(t.pair_logits([A, B], genes, None, ti, gi), after[ti, gi])
+    path = tmp_path / "t.pt"
+    torch.save(t.to_payload(), path)
+    assert HomologyTransfer.from_payload(torch.load(path, weights_only=True)).popularity_weight == -0.5
+    old = t.to_payload()
+    del old["popularity_weight"]  # a file written before the part has none
+    assert HomologyTransfer.from_payload(old).popularity_weight == 0.0
+
+
+def test_popularity_weight_takes_popularity_out_where_it_only_blurs_a_tf_s_ranking():
+    from grenimja.model.transfer import choose_popularity_weight
+
+    t = _transfer(weight=0.0)
+    genes = ["g1", "g2", "g3", "g4"]
+    # degree-matched: the TF's target g4 (regulated by no training TF) scores below the popular non-target
+    # g2 on popularity alone; paper: the popular target g2 far above the unpopular non-target g4
+    dm = pd.DataFrame(
+        {"tf": ["q", "q"], "tf_i": [0, 0], "gene_i": [3, 1], "label": [1, 0], "logit": [1.0, 1.5]}
+    )
+    paper = pd.DataFrame(
+        {"tf": ["q", "q"], "tf_i": [0, 0], "gene_i": [1, 3], "label": [1, 0], "logit": [2.0, 0.0]}
+    )
+    weight, grid = choose_popularity_weight({"paper": paper, "degree-matched": dm}, t, [A], genes, None)
+    by = grid.set_index("popularity_factor")
+    assert by.loc[0.0, "dm_auroc"] == 0.0 and by.loc[-0.25, "dm_auroc"] == 1.0
+    assert by.loc[-1.0, "paper_auroc"] == 0.0  # taken out too far, the paper protocol's ranking flips
+    assert by.loc[0.25, "dm_auroc"] == 0.0
+    # -0.25 is the smallest factor that ranks both protocols right: the first of the best in grid order
+    assert weight == -0.25 and t.popularity_weight == 0.0
+
+
+def test_keep_with_popularity_chooses_the_gene_bias_last_and_the_file_carries_it(
+    transfer_model, tiny_model_dir, small_dataset, tmp_path
+):
+    from grenimja.model.io import load_model
+    from grenimja.model.transfer import POPULARITY_FACTORS, add_transfer
+
+    src, _, meta = transfer_model
+    out, grid = tmp_path / "pop.pt", tmp_path / "pop.csv"
+    rec = add_transfer(
+        str(src),
+        str(tiny_model_dir / "embeddings.npz"),
+        str(small_dataset),
+        "unknown",
+        str(out),
+        str(grid),
+        shape="keep",
+        popularity=True,
+    )
+    g = pd.read_csv(tmp_path / "pop_popularity.csv")
+    assert list(g["popularity_factor"]) == list(POPULARITY_FACTORS)
+    best = g.loc[g["criterion"].round(10).idxmax()]
+    pop = rec["popularity"]
+    assert pop["factor"] == best["popularity_factor"]
+    assert pop["weight"] == pytest.approx(best["popularity_factor"] * rec["weight"])
+    # the record's score is the popularity grid's chosen row, and "without" is the re-weighed term's
+    assert rec["valid_with_term"]["dm_per_tf_auroc"] == pytest.approx(best["dm_per_tf_auroc"], abs=1e-4)
+    kept = pd.read_csv(grid)
+    assert pop["valid_without"]["paper_auroc"] == pytest.approx(
+        kept["paper_auroc"].iloc[kept["criterion"].round(10).idxmax()], abs=1e-4
+    )
+    model, m = load_model(out, tiny_model_dir / "embeddings.npz")
+    assert model.transfer.popularity_weight == pytest.approx(pop["weight"])
+    assert m["transfer"]["popularity"] == pop

@@ -107,6 +107,7 @@ class HomologyTransfer:
     motif_weight: float = 0.0
     own: OwnTargetKmers | None = field(default=None, repr=False)
     own_weight: float = 0.0
+    popularity_weight: float = 0.0
     _ident_cache: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -114,6 +115,8 @@ class HomologyTransfer:
         y[self.pos_tf, self.pos_gene] = 1.0
         self._y = y
         self._degree = y.mean(axis=0)
+        # the popularity part's scale: standardised over the training genes, so its weight is in sd units
+        self._degree_mean, self._degree_sd = float(self._degree.mean()), float(self._degree.std()) or 1.0
         self._gene_col = {g: i for i, g in enumerate(self.genes)}
         if self.similarity not in ("identity", "targets"):
             raise ValueError(f"similarity must be 'identity' or 'targets', not {self.similarity!r}")
@@ -339,7 +342,7 @@ class HomologyTransfer:
         ``promoters`` are given, plus ``motif_weight`` x the motif-transfer part
         (:class:`grenimja.model.motifs.MotifTransferPart`, catalogue genes' 300 bp windows) where it carries
         one, plus ``own_weight`` x the own-target k-mer part (:meth:`own_interaction`) where it carries
-        one. A part whose weight is 0 is not computed, nor a gene-keyed part where no gene is named (it
+        one, plus ``popularity_weight`` x :meth:`popularity`. A part whose weight is 0 is not computed, nor a gene-keyed part where no gene is named (it
         would be 0)."""
         z = np.zeros(len(tf_idx), dtype=np.float64)
         if len(tf_idx) == 0:
@@ -352,7 +355,22 @@ class HomologyTransfer:
             z += self.motif_weight * _per_pair(self.motifs.scores, proteins, genes, tf_idx, gene_idx)
         if self.own is not None and self.own_weight != 0 and not all(g is None for g in genes):
             z += self.own_weight * _per_pair(self.own_interaction, proteins, genes, tf_idx, gene_idx)
+        if self.popularity_weight != 0 and not all(g is None for g in genes):
+            z += self.popularity_weight * self.popularity(genes)[np.asarray(gene_idx)]
         return z
+
+    def popularity(self, genes: Sequence[str | None]) -> np.ndarray:
+        """(len(genes),) the popularity part: each gene's share of training TFs regulating it, standardised
+        over the training genes (mean 0, sd 1); 0, an average gene, for a gene absent from them or None.
+
+        Why: under degree-matched negatives a TF's targets and non-targets are equally popular, so the
+        popularity a score carries only blurs each TF's ranking, while under the paper's random negatives it
+        ranks targets first. A negative ``popularity_weight``, chosen on validation by the criterion that
+        weighs both protocols (:func:`choose_popularity_weight`), takes part of it out of every TF's ranking.
+        The weight is a gene bias: a gene's TF-specificity (its logit less its mean over TFs) does not move.
+        """
+        d = self.gene_degree(genes)
+        return np.where(np.isnan(d), 0.0, (d - self._degree_mean) / self._degree_sd)
 
     def gene_degree(self, genes: Sequence[str | None]) -> np.ndarray:
         """(len(genes),) share of the training TFs regulating each gene (the gene-degree prior); NaN for a
@@ -365,8 +383,8 @@ class HomologyTransfer:
     ) -> np.ndarray:
         """``weight`` x :meth:`interaction`, plus ``kmer_weight`` x :meth:`sequence_interaction` of
         ``promoters`` (the genes' promoter sequences, in their order) when given, plus ``motif_weight`` x
-        the motif-transfer part and ``own_weight`` x the own-target k-mer part where the term carries them:
-        what the term adds to the network's logits, (len(proteins), len(genes))."""
+        the motif-transfer part and ``own_weight`` x the own-target k-mer part where the term carries them,
+        plus ``popularity_weight`` x :meth:`popularity`: what the term adds to the network's logits, (len(proteins), len(genes))."""
         z = self.weight * self.interaction(proteins, genes)
         if promoters is not None and self.kmers is not None and self.kmer_weight:
             z = z + self.kmer_weight * self.sequence_interaction(proteins, promoters)
@@ -374,6 +392,8 @@ class HomologyTransfer:
             z = z + self.motif_weight * self.motifs.scores(proteins, genes)
         if self.own is not None and self.own_weight:
             z = z + self.own_weight * self.own_interaction(proteins, genes)
+        if self.popularity_weight:
+            z = z + self.popularity_weight * self.popularity(genes)[None, :]
         return z
 
     def to_payload(self) -> dict:
@@ -398,6 +418,7 @@ class HomologyTransfer:
             **({} if self.motifs is None else {"motifs": self.motifs.to_payload()}),
             "own_kmer_weight": float(self.own_weight),
             **({} if self.own is None else {"own_kmers": self.own.to_payload()}),
+            "popularity_weight": float(self.popularity_weight),
         }
 
     @classmethod
@@ -433,6 +454,7 @@ class HomologyTransfer:
         t.own_weight = float(d.get("own_kmer_weight", 0.0))  # files before it: no own-target k-mer part
         if "own_kmers" in d:
             t.own = OwnTargetKmers.from_payload(d["own_kmers"], len(t.tfs), source)
+        t.popularity_weight = float(d.get("popularity_weight", 0.0))  # files before it: no popularity part
         return t
 
 
@@ -677,6 +699,61 @@ def choose_own_weight(
     return weight, grid
 
 
+# x the transfer term's weight, on the standardised gene degree; 0 first, so a tie keeps the score as it is
+POPULARITY_FACTORS = (0.0, -0.0625, -0.125, -0.25, -0.375, -0.5, -1.0, 0.0625, 0.125, 0.25)
+
+
+def choose_popularity_weight(
+    base: dict[str, pd.DataFrame],
+    term: HomologyTransfer,
+    proteins: Sequence[str],
+    genes: Sequence[str],
+    promoters: Sequence[str],
+    factors: Sequence[float] = POPULARITY_FACTORS,
+) -> tuple[float, pd.DataFrame]:
+    """Weight of the popularity part (:meth:`HomologyTransfer.popularity`) as ``factor x term.weight``, after
+    every other part, on the validation pairs of ``base`` by the criterion of :func:`choose_transfer`;
+    returns the weight and the grid (:func:`_part_weight`'s columns, prefix ``popularity``). Negative factors
+    take popularity out of each TF's ranking, positive ones add more. A popularity part the term carried is
+    dropped first: the rest of the term is what it is added to."""
+    term.popularity_weight = 0.0
+    with_term = _with_term(base, term, proteins, genes, promoters)
+    pop = term.popularity(genes)
+    part = {name: pop[f["gene_i"].to_numpy()] for name, f in base.items()}
+    return _part_weight(base, with_term, part, term.weight or 1.0, factors, "popularity")
+
+
+def _add_popularity(
+    base: dict[str, pd.DataFrame],
+    term: HomologyTransfer,
+    proteins: Sequence[str],
+    genes: Sequence[str],
+    promoters: Sequence[str],
+    without: pd.Series,
+    grid_out: str | None,
+) -> tuple[dict, pd.Series]:
+    """Choose and set ``term.popularity_weight`` (:func:`choose_popularity_weight`); writes its grid beside
+    ``grid_out`` (``_popularity.csv``); returns the part's record and the chosen grid row. ``without``: the
+    grid row of the score before the part."""
+    from pathlib import Path
+
+    term.popularity_weight, pgrid = choose_popularity_weight(base, term, proteins, genes, promoters)
+    if grid_out:
+        Path(grid_out).parent.mkdir(parents=True, exist_ok=True)
+        pgrid.round({c: 4 for c in (*METRIC_COLUMNS, "criterion")}).to_csv(
+            Path(grid_out).with_name(Path(grid_out).stem + "_popularity.csv"), index=False
+        )
+    chosen = best_row(pgrid)
+    record = {
+        "factor": float(chosen["popularity_factor"]),
+        "weight": term.popularity_weight,
+        "degree_mean": round(term._degree_mean, 6),
+        "degree_sd": round(term._degree_sd, 6),
+        "valid_without": _before(without),
+    }
+    return record, chosen
+
+
 def _before(row: pd.Series) -> dict[str, float]:
     """A grid row's two criterion metrics, as a part's record keeps them for the score before it."""
     return {c: round(float(row[c]), 4) for c in ("paper_auroc", "dm_per_tf_auroc")}
@@ -694,6 +771,7 @@ def add_transfer(
     motifs: bool = False,
     own_kmers: bool = False,
     shape: str = "validation",
+    popularity: bool = False,
 ) -> dict:
     """Fit the term on ``split``'s training part, choose it on the validation part, write the model to ``out``.
 
@@ -705,6 +783,9 @@ def add_transfer(
     proteins) and its weight, 0 included (:func:`choose_motif_weight`). ``own_kmers``: last, the own-target
     k-mer part (:mod:`grenimja.model.own_kmers`) and its weight, 0 included (:func:`choose_own_weight`); it
     serves queries that are training TFs, so only the known split's validation can choose it.
+    ``popularity``: after every other part, in any shape, the popularity part's weight, 0 included
+    (:func:`choose_popularity_weight`): the standardised gene degree, whose negative weight takes popularity
+    out of each TF's ranking.
 
     ``shape="loto"`` (unknown and homology splits): the term's shape (alignment kind, power, smoothing, the
     k-mer and motif parts' factors, the motif donors and statistic; lift on, no centring) is chosen on the
@@ -739,13 +820,27 @@ def add_transfer(
         f["logit"] = dataset_logits(model, emb, ds, f["tf_i"].to_numpy(), f["gene_i"].to_numpy())
         base[name] = f
     if shape == "keep":  # the carried term: no candidate is fitted
-        return _add_transfer_keep(ds, split, model, emb, payload, base, out, grid_out, dataset, model_path)
+        return _add_transfer_keep(
+            ds, split, model, emb, payload, base, out, grid_out, dataset, model_path, popularity
+        )
     candidates = [HomologyTransfer.fit(ds, split)]
     if dbd is not None:
         candidates.append(HomologyTransfer.fit(ds, split, dbd=dbd))
     if shape == "loto":
         return _add_transfer_loto(
-            ds, split, model, emb, payload, base, candidates, out, grid_out, kmers, motifs, dataset
+            ds,
+            split,
+            model,
+            emb,
+            payload,
+            base,
+            candidates,
+            out,
+            grid_out,
+            kmers,
+            motifs,
+            dataset,
+            popularity,
         )
     if shape != "validation":
         raise ValueError(f"shape must be 'validation', 'loto' or 'keep', not {shape!r}")
@@ -809,6 +904,9 @@ def add_transfer(
             "weight": term.own_weight,
             "valid_without": _before(without),
         }
+    pop_record = None
+    if popularity:
+        pop_record, chosen = _add_popularity(base, term, proteins, genes, promoters, chosen, grid_out)
     k_min = _valid_min_positives(base)
     record = _term_record(
         term,
@@ -820,13 +918,14 @@ def add_transfer(
         kmers=kmer_record,
         motifs=motif_record,
         own_kmers=own_record,
+        popularity=pop_record,
     )
     model.transfer = term
     return _write_model(model, emb, payload, record, base, proteins, genes, promoters, grid_out, out)
 
 
 def _add_transfer_loto(
-    ds, split, model, emb, payload, base, candidates, out, grid_out, kmers, motifs, dataset
+    ds, split, model, emb, payload, base, candidates, out, grid_out, kmers, motifs, dataset, popularity=False
 ):
     """:func:`add_transfer` with ``shape="loto"``: the shape from the left-out training TFs, the weight from
     validation; writes the model and returns its ``meta["transfer"]`` record."""
@@ -934,8 +1033,20 @@ def _add_transfer_loto(
         "incumbent": incumbent,
         "max_identity": max_identity,
     }
+    pop_record = None
+    if popularity:
+        pop_record, chosen = _add_popularity(base, term, proteins, genes, promoters, chosen, grid_out)
     record = _term_record(
-        term, dataset, split, k_min, alone, chosen, kmers=kmer_record, motifs=motif_record, shape=shape_record
+        term,
+        dataset,
+        split,
+        k_min,
+        alone,
+        chosen,
+        kmers=kmer_record,
+        motifs=motif_record,
+        shape=shape_record,
+        popularity=pop_record,
     )
     model.transfer = term
     return _write_model(model, emb, payload, record, base, proteins, genes, promoters, grid_out, out)
@@ -945,10 +1056,13 @@ def _add_transfer_loto(
 KEEP_FACTORS = (0.0, *(2.0**k for k in range(-10, 5)))  # 0, 1/1024 ... 16
 
 
-def _add_transfer_keep(ds, split, model, emb, payload, base, out, grid_out, dataset, model_path) -> dict:
+def _add_transfer_keep(
+    ds, split, model, emb, payload, base, out, grid_out, dataset, model_path, popularity=False
+) -> dict:
     """:func:`add_transfer` with ``shape="keep"``: the term the model file carries, every part's weight
     times one factor (:data:`KEEP_FACTORS`) chosen on validation against the file's (new) network by the
-    criterion; writes the model and returns its ``meta["transfer"]`` record."""
+    criterion, then with ``popularity`` the popularity part's weight chosen afresh; writes the model and
+    returns its ``meta["transfer"]`` record."""
     from pathlib import Path
 
     if "transfer" not in payload:
@@ -966,6 +1080,7 @@ def _add_transfer_keep(ds, split, model, emb, payload, base, out, grid_out, data
     chosen, alone = best_row(wgrid), wgrid.iloc[0]
     weights = {"weight": term.weight, "kmer_weight": term.kmer_weight}
     weights |= {"motif_weight": term.motif_weight, "own_weight": term.own_weight}
+    weights |= {"popularity_weight": term.popularity_weight}
     for name, w in weights.items():
         setattr(term, name, w * factor)
     if grid_out:
@@ -973,12 +1088,18 @@ def _add_transfer_keep(ds, split, model, emb, payload, base, out, grid_out, data
         # the factors are powers of 2 down to 1/1024: only the metrics are rounded
         wgrid.round({c: 4 for c in (*METRIC_COLUMNS, "criterion")}).to_csv(grid_out, index=False)
     k_min = _valid_min_positives(base)
-    parts = {key: dict(old[key]) for key in ("kmers", "motifs", "own_kmers") if old.get(key)}
-    for key, attr in (("kmers", "kmer_weight"), ("motifs", "motif_weight"), ("own_kmers", "own_weight")):
+    keyed = {"kmers": "kmer_weight", "motifs": "motif_weight", "own_kmers": "own_weight"}
+    keyed["popularity"] = "popularity_weight"
+    parts = {key: dict(old[key]) for key in keyed if old.get(key)}
+    for key, attr in keyed.items():
         if key in parts:
             parts[key]["weight"] = getattr(term, attr)
             parts[key].pop("valid_without", None)  # measured against the old network
     parts["kmers"] = parts.get("kmers")
+    if popularity:
+        parts["popularity"], chosen = _add_popularity(
+            base, term, proteins, genes, promoters, chosen, grid_out
+        )
     keep_record = {"factor": factor, "weights_before": weights, "valid_before": old.get("valid_with_term")}
     record = _term_record(term, dataset, split, k_min, alone, chosen, **parts, reweighed=keep_record)
     if "shape" in old:  # how the shape was once chosen still holds

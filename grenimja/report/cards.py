@@ -226,6 +226,71 @@ def _fine_tune_lines(name: str, meta: dict) -> list[str]:
     return [text, ""]
 
 
+def _popularity_section(res: Path) -> list[str]:
+    """The popularity part (``grenimja transfer --popularity``): each split's validation grid, what was
+    chosen, and where a model file took it, the paired interval of ``grenimja compare``."""
+    import pandas as pd
+
+    grids = {
+        split: pd.read_csv(f)
+        for split in ("unknown", "homology", "known")
+        if (f := res / "validation" / f"transfer_{split}_popularity.csv").is_file()
+    }
+    if not grids:
+        return []
+    out = [
+        "## Popularity taken out of each TF's ranking (validation only)",
+        "",
+        "`grenimja transfer --popularity` adds, after every other part, `factor x weight x z(d)`: `d` the gene's "
+        "share of training TFs regulating it, standardised over the training genes (a promoter of no catalogue "
+        "gene gets 0), `weight` the term's. Under degree-matched negatives a TF's targets and non-targets are "
+        "equally popular, so the popularity a score carries only blurs each TF's ranking; under the paper's "
+        "random negatives it ranks targets first. A negative factor takes part of it out of every TF's ranking, "
+        "a positive one adds more; the factor (0 first, so a tie changes nothing) is chosen by the same "
+        "criterion (degree-matched per-TF AUROC + paper pooled AUROC). It is a gene bias: a gene's "
+        "TF-specificity (logit less its mean over the panel TFs) does not move. Grid in "
+        "`results/validation/transfer_*_popularity.csv`; validation, without -> with the chosen factor:",
+        "",
+        "| split | factor | paper AUROC | degree-matched per-TF AUROC | criterion |",
+        "|---|---|---|---|---|",
+    ]
+    for split, g in grids.items():
+        base, best = g.iloc[0], g.loc[g["criterion"].round(10).idxmax()]
+        out.append(
+            f"| {split} | {best['popularity_factor']:g} | {base['paper_auroc']:.4f} -> {best['paper_auroc']:.4f} | "
+            f"{base['dm_per_tf_auroc']:.4f} -> {best['dm_per_tf_auroc']:.4f} | {base['criterion']:.4f} -> "
+            f"{best['criterion']:.4f} |"
+        )
+    out.append("")
+    for split, g in grids.items():
+        best = g.loc[g["criterion"].round(10).idxmax()]
+        if best["popularity_factor"] == 0:
+            neg = g[g["popularity_factor"] < 0].sort_values("dm_per_tf_auroc").iloc[-1]
+            out.append(
+                f"- {split}: no factor beats 0 on the criterion; the best degree-matched one "
+                f"({neg['popularity_factor']:g}) gives {neg['dm_per_tf_auroc']:.4f} at a paper AUROC of "
+                f"{neg['paper_auroc']:.4f}. `{split}.pt` is unchanged."
+            )
+            continue
+        cmp = res / "validation" / f"compare_{split}_popularity.csv"
+        text = f"- {split}: factor {best['popularity_factor']:g} chosen"
+        if cmp.is_file():
+            r = pd.read_csv(cmp).set_index("metric")
+            c, d = r.loc["criterion"], r.loc["degree-matched per-TF AUROC"]
+            text += (
+                f"; against the model without it (`grenimja compare`, 95% intervals from resampling the "
+                f"{int(d['tfs'])} validation TFs, `{cmp.relative_to(res.parent)}`): degree-matched per-TF AUROC "
+                f"{d['difference']:+.4f} [{d['ci_low']:+.4f}, {d['ci_high']:+.4f}], criterion "
+                f"{c['difference']:+.4f} [{c['ci_low']:+.4f}, {c['ci_high']:+.4f}]"
+            )
+            if c["ci_low"] > 0:
+                text += f". The interval is above 0, so `{split}.pt` carries it (test figures above)."
+            else:
+                text += ". The interval holds 0: not adopted."
+        out.append(text)
+    return [*out, ""]
+
+
 def _homology_model_section(res: Path, models: Path | None = None) -> list[str]:
     """Training record of the homology-split network (bundled as homology.pt) that the homology rows score."""
     f = res / "validation" / "homology60_history.json"
@@ -1077,6 +1142,7 @@ def model_card(models: Path, datasets: Path, res: Path) -> str:
     lines += _extra_terms_section(res)
     lines += _loto_section(res)
     lines += _pairwise_probe_section(res)
+    lines += _popularity_section(res)
     lines += _homology_model_section(res, models)
     lines += _gpu_section(res)
     bench = res / "bench_model.json"
