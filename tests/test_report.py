@@ -496,6 +496,22 @@ def test_the_card_says_how_a_bundled_network_was_trained_further_and_its_term_re
         _fine_tune_lines("known", {"fine_tune": dict(ft, start="scratch"), "transfer": transfer})
     )
     assert text.startswith("- **This network was then replaced** by one trained from scratch")
+    # a later keep run that added the popularity part (factor 1): the earlier re-weighing is the one told,
+    # then the popularity part with its own before -> after
+    later = {
+        "valid_with_term": {"dm_per_tf_auroc": 0.7605, "paper_auroc": 0.8019},
+        "reweighed": {"factor": 1.0, "valid_before": transfer["valid_with_term"], "earlier": transfer["reweighed"]},
+        "popularity": {"factor": -0.25, "weight": -8.0, "valid_without": transfer["valid_with_term"]},
+    }  # fmt: skip
+    text = "\n".join(_fine_tune_lines("known", {"fine_tune": ft, "transfer": later}))
+    assert (
+        "scaled by 0.0078125" in text and "per-TF AUROC 0.607 -> 0.642, paper pooled 0.748 -> 0.737" in text
+    )
+    assert (
+        "Last, the popularity part (`grenimja transfer --popularity`, factor -0.25: a gene bias of -8 per sd of "
+        "the gene's training degree; section below): validation degree-matched per-TF AUROC 0.642 -> 0.760, "
+        "paper pooled 0.737 -> 0.802."
+    ) in text
 
 
 def test_the_card_reads_the_fine_tuned_homology_model_s_test_figures_beside_the_bundled_ones(tmp_path):
@@ -655,3 +671,19 @@ def test_the_popularity_section_adopts_a_factor_only_where_its_compare_interval_
         }
     ).to_csv(v / "compare_known_popularity.csv", index=False)  # fmt: skip
     assert "The interval holds 0: not adopted." in "\n".join(_popularity_section(tmp_path))
+    # the baselines given the same part: validation's choice, and test read as an evaluation
+    rows = [
+        ("EASE over genes", 200.0, part, fac, paper, dm, fac == -0.125)
+        for part, grid in {
+            "valid": [(0.0, 0.83, 0.7097), (-0.125, 0.8204, 0.7294), (-0.25, 0.7875, 0.7384)],
+            "test": [(0.0, 0.8286, 0.7168), (-0.125, 0.8195, 0.7339), (-0.25, 0.79, 0.7451)],
+        }.items()
+        for fac, paper, dm in grid
+    ]
+    cols = ["baseline", "ridge", "part", "factor", "paper_auroc", "dm_per_tf_auroc", "chosen"]
+    pd.DataFrame(rows, columns=cols).to_csv(v / "popularity_baselines.csv", index=False)
+    text = "\n".join(_popularity_section(tmp_path))
+    assert (
+        "- EASE over genes (ridge 200): factor -0.125; validation 0.7097 -> 0.7294 (paper pooled 0.8300 -> "
+        "0.8204); test 0.7168 -> 0.7339 (paper pooled 0.8286 -> 0.8195); at its best factor read on test 0.7451."
+    ) in text

@@ -711,3 +711,10 @@ def test_keep_with_popularity_chooses_the_gene_bias_last_and_the_file_carries_it
     model, m = load_model(out, tiny_model_dir / "embeddings.npz")
     assert model.transfer.popularity_weight == pytest.approx(pop["weight"])
     assert m["transfer"]["popularity"] == pop
+    # a second keep run on that file keeps the first run's re-weighing in its record's history
+    again = add_transfer(
+        str(out), str(tiny_model_dir / "embeddings.npz"), str(small_dataset), "unknown", str(tmp_path / "again.pt"),
+        shape="keep",
+    )  # fmt: skip
+    assert again["reweighed"]["earlier"] == rec["reweighed"]
+    assert again["reweighed"]["weights_before"]["popularity_weight"] == pytest.approx(pop["weight"])

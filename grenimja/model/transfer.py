@@ -1101,6 +1101,8 @@ def _add_transfer_keep(
             base, term, proteins, genes, promoters, chosen, grid_out
         )
     keep_record = {"factor": factor, "weights_before": weights, "valid_before": old.get("valid_with_term")}
+    if old.get("reweighed"):  # an earlier re-weighing of the same term: its record stays in the history
+        keep_record["earlier"] = old["reweighed"]
     record = _term_record(term, dataset, split, k_min, alone, chosen, **parts, reweighed=keep_record)
     if "shape" in old:  # how the shape was once chosen still holds
         record["shape"] = old["shape"]

@@ -212,8 +212,13 @@ def _fine_tune_lines(name: str, meta: dict) -> list[str]:
         + f"{ft['valid_dm_per_tf_auroc']:.3f}; paper pooled AUROC of the network alone "
         + f"{ft['valid_paper_auroc']:.3f})."
     )
+    pop = meta.get("transfer", {}).get("popularity")
+    if rw.get("factor") == 1.0 and rw.get("earlier") and pop:
+        # a later run (--shape keep --popularity) left the weights as they were: the re-weighing that followed
+        # the new network is the earlier record, its "with" the later run's "before"
+        rw = dict(rw["earlier"], after=rw["valid_before"])
     if rw:
-        w = meta["transfer"]["valid_with_term"]
+        w = rw.get("after") or meta["transfer"]["valid_with_term"]
         before = rw.get("valid_before") or {}
         text += (
             f" Its term was kept and all its weights scaled by {rw['factor']:g} "
@@ -222,6 +227,15 @@ def _fine_tune_lines(name: str, meta: dict) -> list[str]:
             f"{w['dm_per_tf_auroc']:.3f}, paper pooled {before.get('paper_auroc', float('nan')):.3f} -> "
             f"{w['paper_auroc']:.3f} (the network's evaluation and the factor were both picked on these "
             f"validation TFs, so the test figures are the ones to read)."
+        )
+    if pop and pop.get("weight"):
+        w = meta["transfer"]["valid_with_term"]
+        b = pop["valid_without"]
+        text += (
+            f" Last, the popularity part (`grenimja transfer --popularity`, factor {pop['factor']:g}: a gene bias "
+            f"of {pop['weight']:g} per sd of the gene's training degree; section below): validation "
+            f"degree-matched per-TF AUROC {b['dm_per_tf_auroc']:.3f} -> {w['dm_per_tf_auroc']:.3f}, paper "
+            f"pooled {b['paper_auroc']:.3f} -> {w['paper_auroc']:.3f}."
         )
     return [text, ""]
 
@@ -264,6 +278,14 @@ def _popularity_section(res: Path) -> list[str]:
     out.append("")
     for split, g in grids.items():
         best = g.loc[g["criterion"].round(10).idxmax()]
+        keep = res / "validation" / f"transfer_{split}_popularity_keep.json"
+        factor = json.loads(keep.read_text())["reweighed"]["factor"] if keep.is_file() else 1.0
+        if factor != 1.0:  # the run re-weighs the carried term first (--shape keep): say so
+            out.append(
+                f"- {split}: the score without the part is the bundled term re-weighed by {factor:g} "
+                f"(`grenimja transfer --shape keep`, chosen first in the same run; "
+                f"`results/validation/transfer_{split}_popularity_keep.*`), not the bundled score itself."
+            )
         if best["popularity_factor"] == 0:
             neg = g[g["popularity_factor"] < 0].sort_values("dm_per_tf_auroc").iloc[-1]
             out.append(
@@ -288,6 +310,28 @@ def _popularity_section(res: Path) -> list[str]:
             else:
                 text += ". The interval holds 0: not adopted."
         out.append(text)
+    f = res / "validation" / "popularity_baselines.csv"
+    if f.is_file():
+        b = pd.read_csv(f)
+        out += [
+            "",
+            "The same part given to the collaborative-filtering baselines (`python scripts/popularity_baselines.py`: "
+            "each EASE baseline's raw score over its validation sd plus `factor x z(d)`, the factor chosen on "
+            "validation by the same criterion, then scored on test as an evaluation); degree-matched per-TF AUROC, "
+            "TFs with >= 5 positives, without -> with it:",
+            "",
+        ]
+        for name, g in b.groupby("baseline", sort=False):
+            v, t = g[g["part"] == "valid"], g[g["part"] == "test"]
+            cv, ct = v[v["chosen"]].iloc[0], t[t["chosen"]].iloc[0]
+            v0, t0 = v[v["factor"] == 0].iloc[0], t[t["factor"] == 0].iloc[0]
+            out.append(
+                f"- {name} (ridge {cv['ridge']:g}): factor {cv['factor']:g}; validation "
+                f"{v0['dm_per_tf_auroc']:.4f} -> {cv['dm_per_tf_auroc']:.4f} (paper pooled {v0['paper_auroc']:.4f} "
+                f"-> {cv['paper_auroc']:.4f}); test {t0['dm_per_tf_auroc']:.4f} -> {ct['dm_per_tf_auroc']:.4f} "
+                f"(paper pooled {t0['paper_auroc']:.4f} -> {ct['paper_auroc']:.4f}); at its best factor read on "
+                f"test {t['dm_per_tf_auroc'].max():.4f}."
+            )
     return [*out, ""]
 
 
