@@ -1,7 +1,8 @@
 """Terms tried beside each bundled model's homology-transfer term, on the validation pairs only.
 
 For each bundled model (its split, build v1) the validation pairs of both protocols are scored by the
-network + its chosen term, promoter k-mer and motif-transfer parts included where the file carries them
+network + its chosen term, promoter k-mer, motif-transfer, own-target and popularity parts included where
+the file carries them
 (the bundled score),
 then by that score plus one extra term at a few weights:
 
@@ -166,6 +167,7 @@ def run_split(split: str) -> list[dict]:
             "bundled_kmer_weight": float(term.kmer_weight),
             "bundled_motif_weight": float(term.motif_weight),
             "bundled_own_weight": float(term.own_weight),
+            "bundled_popularity_weight": float(term.popularity_weight),
         }
         for r in rows
     ]

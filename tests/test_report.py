@@ -298,6 +298,25 @@ def test_the_card_shows_the_k_mer_weight_and_which_tried_terms_predate_it(tmp_pa
         tmp_path / "validation" / "extra_terms.csv", index=False
     )
     assert "measured before" not in "\n".join(_extra_terms_section(tmp_path))
+    # the bundled model file's own record, where at hand, decides: its parts re-weighed since (and a popularity
+    # part) make rows measured on the first record's weights stale
+    import torch
+
+    models = tmp_path / "models"
+    models.mkdir()
+    later = rec | {
+        "kmers": dict(kmers, weight=1.6),
+        "motifs": dict(motifs, weight=0.4),
+        "popularity": {"weight": -8.0},
+    }
+    torch.save({"meta": {"transfer": later}, "config": {}}, models / "known.pt")
+    text = "\n".join(_extra_terms_section(tmp_path, models))
+    assert "The known rows were measured before the promoter k-mer part" in text
+    assert "The known rows were measured before the popularity part" in text
+    extra.assign(bundled_kmer_weight=1.6, bundled_motif_weight=0.4, bundled_popularity_weight=-8.0).to_csv(
+        tmp_path / "validation" / "extra_terms.csv", index=False
+    )
+    assert "measured before" not in "\n".join(_extra_terms_section(tmp_path, models))
     # an own-target part chosen after the motif part: each part's line reads its own before -> after
     own = {
         "k": 7,

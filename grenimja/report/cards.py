@@ -758,7 +758,7 @@ def _finetune_test_lines(res: Path) -> list[str]:
     return [text, ""]
 
 
-def _extra_terms_section(res: Path) -> list[str]:
+def _extra_terms_section(res: Path, models: Path | None = None) -> list[str]:
     """Terms tried beside each bundled model's transfer term on validation (scripts/extra_terms.py): the
     best setting of each against the bundled score, by the transfer choice's criterion."""
     import pandas as pd
@@ -771,8 +771,8 @@ def _extra_terms_section(res: Path) -> list[str]:
         "## Terms tried beside the transfer term (validation only)",
         "",
         "`python scripts/extra_terms.py` adds one more term to each bundled model's validation score "
-        "(network + chosen transfer term, with the k-mer, motif-transfer and own-target parts the model file "
-        "carries) at a "
+        "(network + chosen transfer term, with the k-mer, motif-transfer, own-target and popularity parts the "
+        "model file carries) at a "
         "few weights: the gene-degree prior as a per-gene bias "
         "(`b x weight x ln(degree + 0.001)`), other floors of the lift (transfer weight re-chosen per floor), "
         "and PWM hits (`c x weight x -log10 p` of the best JASPAR window: the TF's own matrices, or its most "
@@ -790,7 +790,7 @@ def _extra_terms_section(res: Path) -> list[str]:
         (
             "kmers",
             "bundled_kmer_weight",
-            "the promoter k-mer part (previous section) entered that model file",
+            "the promoter k-mer part (previous section) entered that model file (or with another weight of it)",
         ),
         (
             "motifs",
@@ -802,13 +802,27 @@ def _extra_terms_section(res: Path) -> list[str]:
             "bundled_own_weight",
             "the own-target k-mer part entered that model file (or with another weight of it)",
         ),
+        (
+            "popularity",
+            "bundled_popularity_weight",
+            "the popularity part entered that model file (or with another weight of it)",
+        ),
     )
+    # each bundled model's term record: the model file's own where it is at hand (it holds the weights as
+    # re-weighed since), else the record its term was first chosen with
+    records = {}
+    for split in ("unknown", "known", "homology"):
+        mm = _model_meta(models, split) if models is not None else None
+        rec = res / "validation" / f"transfer_{split}60.json"
+        if mm is not None and mm[0].get("transfer"):
+            records[split] = mm[0]["transfer"]
+        elif rec.is_file():
+            records[split] = json.loads(rec.read_text())
     for part, column, when in parts:
         measured = df.get(column, pd.Series(float("nan"), index=df.index))
         predate = []
         for split in ("unknown", "known", "homology"):
-            rec = res / "validation" / f"transfer_{split}60.json"
-            weight = (json.loads(rec.read_text()).get(part) or {}).get("weight") if rec.is_file() else None
+            weight = (records.get(split, {}).get(part) or {}).get("weight")
             rows = measured[df["split"] == split]
             # a model file with the part, and rows measured on a score without it (or of unknown weight)
             if weight and len(rows) and not ((rows.astype(float) - weight).abs() < 1e-6).all():
@@ -1183,7 +1197,7 @@ def model_card(models: Path, datasets: Path, res: Path) -> str:
         lines.append("")
     lines += _transfer_section(res)
     lines += _selectivity_section(res)
-    lines += _extra_terms_section(res)
+    lines += _extra_terms_section(res, models)
     lines += _loto_section(res)
     lines += _pairwise_probe_section(res)
     lines += _popularity_section(res)
