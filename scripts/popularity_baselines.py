@@ -29,7 +29,7 @@ import pandas as pd
 from grenimja.baselines.simple import GeneEASE, SharedTargetsEASE
 from grenimja.dataset import load_dataset
 from grenimja.metrics import MIN_POSITIVES, auroc_summary
-from grenimja.model.transfer import POPULARITY_FACTORS, HomologyTransfer
+from grenimja.model.transfer import POPULARITY_FACTORS, HomologyTransfer, best_row
 
 ROOT = Path(__file__).resolve().parents[1]
 PROTOCOLS = ("paper", "degree-matched")
@@ -68,9 +68,7 @@ def main() -> None:
         print(b.name, flush=True)
     out = pd.DataFrame(rows)
     valid = out[out["part"] == "valid"]
-    chosen = {
-        name: g.loc[g["criterion"].round(10).idxmax(), "factor"] for name, g in valid.groupby("baseline")
-    }
+    chosen = {name: best_row(g)["factor"] for name, g in valid.groupby("baseline")}
     out["chosen"] = [chosen[n] == f for n, f in zip(out["baseline"], out["factor"], strict=True)]
     path = ROOT / "results" / "validation" / "popularity_baselines.csv"
     out.to_csv(path, index=False, float_format="%.4f")

@@ -342,8 +342,8 @@ class HomologyTransfer:
         ``promoters`` are given, plus ``motif_weight`` x the motif-transfer part
         (:class:`grenimja.model.motifs.MotifTransferPart`, catalogue genes' 300 bp windows) where it carries
         one, plus ``own_weight`` x the own-target k-mer part (:meth:`own_interaction`) where it carries
-        one, plus ``popularity_weight`` x :meth:`popularity`. A part whose weight is 0 is not computed, nor a gene-keyed part where no gene is named (it
-        would be 0)."""
+        one, plus ``popularity_weight`` x :meth:`popularity`. A part whose weight is 0 is not computed, nor a
+        gene-keyed part where no gene is named (it would be 0)."""
         z = np.zeros(len(tf_idx), dtype=np.float64)
         if len(tf_idx) == 0:
             return z
@@ -384,7 +384,8 @@ class HomologyTransfer:
         """``weight`` x :meth:`interaction`, plus ``kmer_weight`` x :meth:`sequence_interaction` of
         ``promoters`` (the genes' promoter sequences, in their order) when given, plus ``motif_weight`` x
         the motif-transfer part and ``own_weight`` x the own-target k-mer part where the term carries them,
-        plus ``popularity_weight`` x :meth:`popularity`: what the term adds to the network's logits, (len(proteins), len(genes))."""
+        plus ``popularity_weight`` x :meth:`popularity`: what the term adds to the network's logits,
+        (len(proteins), len(genes))."""
         z = self.weight * self.interaction(proteins, genes)
         if promoters is not None and self.kmers is not None and self.kmer_weight:
             z = z + self.kmer_weight * self.sequence_interaction(proteins, promoters)
@@ -1052,6 +1053,14 @@ def _add_transfer_loto(
     return _write_model(model, emb, payload, record, base, proteins, genes, promoters, grid_out, out)
 
 
+# each part's key in a term record and the term's attribute that holds its weight
+PART_WEIGHTS = {
+    "kmers": "kmer_weight",
+    "motifs": "motif_weight",
+    "own_kmers": "own_weight",
+    "popularity": "popularity_weight",
+}
+
 # x the weights of the term a model file carries (shape "keep"): the network may have changed scale
 KEEP_FACTORS = (0.0, *(2.0**k for k in range(-10, 5)))  # 0, 1/1024 ... 16
 
@@ -1078,9 +1087,7 @@ def _add_transfer_keep(
     promoters = ds.genes["promoter"].tolist()
     factor, wgrid = _weigh_whole_term(base, term, proteins, genes, promoters, KEEP_FACTORS)
     chosen, alone = best_row(wgrid), wgrid.iloc[0]
-    weights = {"weight": term.weight, "kmer_weight": term.kmer_weight}
-    weights |= {"motif_weight": term.motif_weight, "own_weight": term.own_weight}
-    weights |= {"popularity_weight": term.popularity_weight}
+    weights = {"weight": term.weight} | {attr: getattr(term, attr) for attr in PART_WEIGHTS.values()}
     for name, w in weights.items():
         setattr(term, name, w * factor)
     if grid_out:
@@ -1088,10 +1095,8 @@ def _add_transfer_keep(
         # the factors are powers of 2 down to 1/1024: only the metrics are rounded
         wgrid.round({c: 4 for c in (*METRIC_COLUMNS, "criterion")}).to_csv(grid_out, index=False)
     k_min = _valid_min_positives(base)
-    keyed = {"kmers": "kmer_weight", "motifs": "motif_weight", "own_kmers": "own_weight"}
-    keyed["popularity"] = "popularity_weight"
-    parts = {key: dict(old[key]) for key in keyed if old.get(key)}
-    for key, attr in keyed.items():
+    parts = {key: dict(old[key]) for key in PART_WEIGHTS if old.get(key)}
+    for key, attr in PART_WEIGHTS.items():
         if key in parts:
             parts[key]["weight"] = getattr(term, attr)
             parts[key].pop("valid_without", None)  # measured against the old network

@@ -17,6 +17,7 @@ from pathlib import Path
 import torch
 
 from grenimja.metrics import MIN_POSITIVES
+from grenimja.model.transfer import best_row
 from grenimja.report.paper import PAPER_TABLE1, PAPER_TABLE5
 
 
@@ -268,8 +269,9 @@ def _popularity_section(res: Path) -> list[str]:
         "| split | factor | paper AUROC | degree-matched per-TF AUROC | criterion |",
         "|---|---|---|---|---|",
     ]
+    bests = {split: best_row(g) for split, g in grids.items()}
     for split, g in grids.items():
-        base, best = g.iloc[0], g.loc[g["criterion"].round(10).idxmax()]
+        base, best = g.iloc[0], bests[split]
         out.append(
             f"| {split} | {best['popularity_factor']:g} | {base['paper_auroc']:.4f} -> {best['paper_auroc']:.4f} | "
             f"{base['dm_per_tf_auroc']:.4f} -> {best['dm_per_tf_auroc']:.4f} | {base['criterion']:.4f} -> "
@@ -277,7 +279,7 @@ def _popularity_section(res: Path) -> list[str]:
         )
     out.append("")
     for split, g in grids.items():
-        best = g.loc[g["criterion"].round(10).idxmax()]
+        best = bests[split]
         keep = res / "validation" / f"transfer_{split}_popularity_keep.json"
         factor = json.loads(keep.read_text())["reweighed"]["factor"] if keep.is_file() else 1.0
         if factor != 1.0:  # the run re-weighs the carried term first (--shape keep): say so
@@ -849,7 +851,7 @@ def _extra_terms_section(res: Path, models: Path | None = None) -> list[str]:
     for split, g in df.groupby("split", sort=False):
         bundled = g[g["term"] == "bundled"].iloc[0]
         for term, h in g.groupby("term", sort=False):
-            r = h.loc[h["criterion"].round(10).idxmax()]
+            r = best_row(h)
             delta, change, setting = "", "", str(r["setting"])
             if pd.notna(r.get("pairs_without_score")) and r["pairs_without_score"] > 0:
                 setting += f"; {int(r['pairs_without_score']):,} pairs without a PWM score (0)"
