@@ -105,6 +105,32 @@ def test_a_close_homolog_votes_for_an_unknown_tf_but_not_under_the_homology_spli
     assert _auroc_of(homology, "A", ("full", 8.0, 0.0)) < 0.8
 
 
+def test_extra_weights_are_judged_as_one_more_kind_with_the_left_out_tf_kept_out():
+    term = _term()
+    pairs = pseudo_pairs(term, {}, max_positives=50, seed=0)
+    queries = [A, A2, B, C, D]
+    # a similarity that puts all of A's weight on A2 finds A's targets, like identity^8 does
+    sim = np.zeros((5, 5))
+    sim[0, 1] = sim[1, 0] = sim[2, 3] = sim[3, 2] = sim[4, 2] = 1.0
+    own = np.eye(5)  # a similarity that would let each TF vote for itself, were its row not left out
+    parts = loto_parts(
+        [term], queries, pairs, powers=(8.0,), smooths=(0.0,), extra_weights={"s": sim, "own": own}
+    )
+    assert ("s", 1.0, 0.0) in parts.term and ("own", 1.0, 0.0) in parts.term
+    assert _auroc_of(parts, "A", ("s", 1.0, 0.0)) == 1.0
+    assert np.allclose(
+        parts.term[("s", 1.0, 0.0)][parts.tf == "A"],
+        parts.term[("full", 8.0, 0.0)][parts.tf == "A"],
+        atol=0.05,
+    )
+    # every weight of "own" falls on the left-out diagonal: no vote is left, the term is flat
+    assert np.ptp(parts.term[("own", 1.0, 0.0)]) == 0.0
+    grid = loto_grid(parts)
+    assert set(grid["identity"]) == {"full", "s", "own"}
+    with pytest.raises(ValueError, match="non-negative"):
+        loto_parts([term], queries, pairs, powers=(8.0,), smooths=(0.0,), extra_weights={"bad": -sim})
+
+
 def test_the_grid_covers_every_shape_once_and_reads_the_motif_factor_0_once():
     term = _term()
     pairs = pseudo_pairs(term, {}, max_positives=50, seed=0)

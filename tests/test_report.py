@@ -706,3 +706,36 @@ def test_the_popularity_section_adopts_a_factor_only_where_its_compare_interval_
         "- EASE over genes (ridge 200): factor -0.125; validation 0.7097 -> 0.7294 (paper pooled 0.8300 -> "
         "0.8204); test 0.7168 -> 0.7339 (paper pooled 0.8286 -> 0.8195); at its best factor read on test 0.7451."
     ) in text
+
+
+def test_the_tf_weights_section_compares_motif_weights_with_identity_and_reads_the_breadth_grid(tmp_path):
+    from grenimja.report.cards import _tf_weights_section
+
+    assert _tf_weights_section(tmp_path) == []  # scripts/probe_tf_weights.py not run: no section
+    v = tmp_path / "validation"
+    v.mkdir()
+    cols = ["split", "weights", "best_dm", "dm_at_paper", "paper", "tfs"]
+    pd.DataFrame(
+        [
+            ["unknown", "bundled shape", 0.6210, 0.6210, 0.7263, 252],
+            ["unknown", "dbd", 0.6291, 0.6234, 0.7415, 252],
+            ["unknown", "motif", 0.6179, 0.6095, 0.7276, 252],
+            ["unknown", "motif+dbd", 0.6257, None, None, 252],
+        ],
+        columns=cols,
+    ).to_csv(v / "loto_tf_weights.csv", index=False)
+    pd.DataFrame(
+        [
+            ["constant", 0.0, 0.6210, 0.7263, 1.3473],
+            ["constant", 0.25, 0.6068, 0.7440, 1.3508],
+            ["broad only (b > 1.5)", 0.0, 0.6210, 0.7263, 1.3473],
+            ["broad only (b > 1.5)", 0.5, 0.6143, 0.7355, 1.3498],
+        ],
+        columns=["form", "factor", "dm_per_tf_auroc", "paper_auroc", "criterion"],
+    ).to_csv(v / "loto_breadth_popularity_unknown.csv", index=False)
+    text = "\n".join(_tf_weights_section(tmp_path))
+    assert "| unknown | motif | 252 | 0.6179 | 0.6095 (0.7276) |" in text
+    assert "| unknown | motif+dbd | 252 | 0.6257 | - |" in text  # no shape as good on the paper protocol
+    assert "reaches 0.6095, against 0.6234 for identity (-0.0139): no gain; not pursued." in text
+    assert "broad only (b > 1.5) best at c = 0.5 (degree-matched 0.6143" in text
+    assert "Every factor above 0 lowers the degree-matched mean" in text

@@ -135,6 +135,7 @@ def loto_parts(
     smooths: Sequence[float] = LOTO_SMOOTHS,
     donor_counts: Sequence[int] = DONOR_COUNTS,
     statistics: Sequence[str] = STATISTICS,
+    extra_weights: dict[str, np.ndarray] | None = None,
 ) -> LotoParts:
     """The term's parts for every pseudo-pair, each pseudo-query left out of the term that scores it.
 
@@ -144,7 +145,10 @@ def loto_parts(
     given. ``promoters``: each gene's promoter as the network reads it (``term.genes`` order), which the
     k-mer part scores; without them it is left out. ``max_identity``: training TFs more identical than this
     (full length) to the pseudo-query are left out of its term too. A motif donor is never the query's own
-    protein (:class:`MotifTransferPart`).
+    protein (:class:`MotifTransferPart`). ``extra_weights``: other ways to weigh the training TFs, to be
+    judged beside identity: name -> (n_training_tfs, n_training_tfs) non-negative similarity of each
+    pseudo-query (row, ``term.tfs`` order) to each training TF; each is one more kind (key ``(name, 1.0)``),
+    left-out rows zeroed and normalised as identity^power is.
     """
     first = candidates[0]
     y = first._y.astype(np.float64)
@@ -164,6 +168,12 @@ def loto_parts(
     for kind, power in itertools.product(ident, powers):
         w = np.where(allowed, ident[kind], 0.0) ** power
         weights[(kind, power)] = w / np.maximum(w.sum(axis=1, keepdims=True), 1e-300)
+    for kind, sim in (extra_weights or {}).items():
+        sim = np.asarray(sim, dtype=np.float64)
+        if sim.shape != (n, n) or (sim < 0).any():
+            raise ValueError(f"extra weights {kind!r}: need a non-negative ({n}, {n}) array, got {sim.shape}")
+        w = np.where(allowed, sim, 0.0)
+        weights[(kind, 1.0)] = w / np.maximum(w.sum(axis=1, keepdims=True), 1e-300)
     term = {(*k, s): np.zeros(len(pairs)) for k in weights for s in smooths}
     for r in rows:
         keep = np.flatnonzero(allowed[r])
