@@ -28,6 +28,7 @@ PAPER = {
 BASELINES = (
     "prior",
     "selective-prior",
+    "literature-prior",
     "homolog",
     "lr",
     "svm",
@@ -61,6 +62,7 @@ def baseline_suite(
     from grenimja.baselines.simple import (
         GeneDegreePrior,
         GeneEASE,
+        LiteratureDegreePrior,
         LogisticMF,
         NearestHomolog,
         SelectiveRegulatorPrior,
@@ -72,6 +74,7 @@ def baseline_suite(
     make = {
         "prior": GeneDegreePrior,
         "selective-prior": SelectiveRegulatorPrior,
+        "literature-prior": LiteratureDegreePrior,
         "homolog": NearestHomolog,
         "lr": lambda: FeatureBaseline("lr", emb, n),
         "svm": lambda: FeatureBaseline("svm", emb, n),
@@ -304,6 +307,34 @@ def to_markdown(df: pd.DataFrame, split: str, negatives: str = "paper", note: st
     notes = [f"- {r['model']}: {r['note']}" for r in df.to_dict("records") if r["note"]]
     head = [note, ""] if note else []
     return "\n".join(head + lines + [""] + notes) + "\n"
+
+
+def merge_rows(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
+    """``old`` table rows (a benchmark or by-positive-type table) with ``new`` rows added after them; a model
+    of ``new`` that ``old`` has loses its old rows, and with them the "GReNIMJA on the same TFs" rows that
+    follow them (its comparison subset, which ``new`` carries again where it needs one)."""
+    names = set(new["model"])
+    drop, follows = [], False
+    for i, name in zip(old.index, old["model"], strict=True):
+        follows = name in names or (follows and name == "GReNIMJA on the same TFs")
+        if follows:
+            drop.append(i)
+    return pd.concat([old.drop(index=drop), new], ignore_index=True)
+
+
+def merged_with_written(
+    df: pd.DataFrame, typed: pd.DataFrame, out: str | Path, split: str, negatives: str = "paper"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A run's benchmark table ``df`` and by-positive-type table ``typed`` merged (:func:`merge_rows`) into
+    those written earlier in ``out`` for the same split and protocol; FileNotFoundError where none was."""
+    stem = Path(out) / benchmark_stem(split, negatives)
+    paths = (stem.with_suffix(".csv"), Path(f"{stem}_by_positive_type.csv"))
+    for path in paths:
+        if not path.is_file():
+            raise FileNotFoundError(f"{path} does not exist")
+    old = pd.read_csv(paths[0])
+    old["note"] = old["note"].fillna("")  # an empty note reads back as NaN
+    return merge_rows(old, df), merge_rows(pd.read_csv(paths[1]), typed)
 
 
 def benchmark_stem(split: str, negatives: str = "paper") -> str:

@@ -362,6 +362,7 @@ def cmd_benchmark(a) -> int:
         by_positive_type,
         last_scores,
         markdown_table,
+        merged_with_written,
         protocol_note,
         run_benchmarks,
         write_benchmark,
@@ -386,10 +387,15 @@ def cmd_benchmark(a) -> int:
         raise GrenimjaError(f"--baselines: {exc}") from exc
     for p, df in run_benchmarks(ds, a.split, emb, scores, suite, protocols).items():
         note = protocol_note(ds, a.split, p)
-        write_benchmark(df, a.split, a.out, p, note if p != "paper" else "")
         test, model_scores = last_scores[p]
         typed = by_positive_type(test, model_scores)
         stem = Path(a.out) / f"{benchmark_stem(a.split, p)}_by_positive_type"
+        if a.append:
+            try:
+                df, typed = merged_with_written(df, typed, a.out, a.split, p)
+            except FileNotFoundError as exc:
+                raise GrenimjaError(f"--append: {exc}; run the benchmark without it first") from exc
+        write_benchmark(df, a.split, a.out, p, note if p != "paper" else "")
         typed.to_csv(f"{stem}.csv", index=False)
         stem.with_suffix(".md").write_text(markdown_table(typed) + "\n")
         print(f"\n{a.split} split, {note}")
@@ -828,7 +834,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--baselines",
         default=None,
         help="comma list of baselines to run (default all that can score the split): "
-        "prior,homolog,lr,svm,xgb,pwmscan,motif-transfer,lmf,ease,ease-genes,deepram,tbinet,cacpred",
+        "prior,selective-prior,literature-prior,homolog,lr,svm,xgb,pwmscan,motif-transfer,lmf,ease,ease-genes,"
+        "deepram,tbinet,cacpred",
+    )
+    bm.add_argument(
+        "--append",
+        action="store_true",
+        help="merge this run's rows into the tables already in --out (a model's old rows are replaced) "
+        "instead of writing new ones: add a baseline without rerunning the others",
     )
     _add_negatives(bm, allow_both=True)
     bm.set_defaults(func=cmd_benchmark)

@@ -72,9 +72,9 @@ class Dataset:
             self._matched[key] = self.degree_matched_pairs(split, part)
         return self._matched[key]
 
-    def negative_exclusions(self, split: str) -> dict[str, set[str]]:
-        """TF -> genes that may not be its matched negatives in ``split``: its links in any source
-        (``known_any_source.tsv``, read once per Dataset) and the genes of its train / valid pairs."""
+    def known_links(self) -> pd.DataFrame:
+        """Every TF -> gene link of the build's TFs and genes in any source (``known_any_source.tsv``: columns
+        tf, gene and sources, the ``+``-joined source names), read once per Dataset."""
         path = self.path / "known_any_source.tsv"
         if not path.is_file():
             raise DataFileError(
@@ -83,10 +83,15 @@ class Dataset:
             )
         if self._known_links is None:  # read once per Dataset, shared by every (split, part)
             self._known_links = pd.read_csv(path, sep="\t")
+        return self._known_links
+
+    def negative_exclusions(self, split: str) -> dict[str, set[str]]:
+        """TF -> genes that may not be its matched negatives in ``split``: its links in any source
+        (``known_any_source.tsv``, read once per Dataset) and the genes of its train / valid pairs."""
         # a pair the model was fitted or validated on is no test negative (its label was seen)
         seen = self.pairs[self.pairs[f"split_{split}"].isin(["train", "valid"])]
         exclude: dict[str, set[str]] = {}
-        for frame in (self._known_links, seen):
+        for frame in (self.known_links(), seen):
             for tf, genes in frame.groupby("tf")["gene"]:
                 exclude.setdefault(tf, set()).update(genes)
         return exclude

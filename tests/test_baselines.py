@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from grenimja.baselines.features import FeatureBaseline, tfidf_embedding
@@ -16,7 +17,12 @@ from grenimja.baselines.pwmscan import (
     occupancy_scores,
     pfm_to_pwm,
 )
-from grenimja.baselines.simple import GeneDegreePrior, NearestHomolog, SelectiveRegulatorPrior
+from grenimja.baselines.simple import (
+    GeneDegreePrior,
+    LiteratureDegreePrior,
+    NearestHomolog,
+    SelectiveRegulatorPrior,
+)
 from grenimja.benchmark import run_benchmark, to_markdown
 from grenimja.dataset import load_dataset
 from grenimja.tokenize import Vocab
@@ -40,6 +46,7 @@ def _suite(emb):
         GeneDegreePrior(),
         NearestHomolog(),
         SelectiveRegulatorPrior(),
+        LiteratureDegreePrior(),
         FeatureBaseline("lr", emb, 2000),
         FeatureBaseline("svm", emb, 2000),
         FeatureBaseline("xgb", emb, 2000),
@@ -47,7 +54,7 @@ def _suite(emb):
     ]
 
 
-@pytest.mark.parametrize("k", range(7))
+@pytest.mark.parametrize("k", range(8))
 def test_baseline_scores_are_valid_and_ignore_test_labels(ds, small_embeddings, k):
     test = ds.split("unknown", "test")
     a = _suite(small_embeddings)[k].fit(ds, "unknown").score(test)
@@ -346,3 +353,50 @@ def test_logistic_regression_baseline_is_the_same_on_one_and_two_blas_threads(ds
         with threadpool_limits(limits=n, user_api="blas"):
             scores.append(FeatureBaseline("lr", small_embeddings, 5000).fit(ds, "unknown").score(test))
     assert np.array_equal(scores[0], scores[1])
+
+
+def test_literature_degree_prior_counts_other_training_tfs_curated_links_and_never_the_pair_s_own(ds):
+    from grenimja.baselines.simple import LITERATURE_SOURCES, LiteratureDegreePrior
+
+    prior = LiteratureDegreePrior().fit(ds, "known")
+    links = ds.known_links()
+    lit = links[links["sources"].str.split("+").map(lambda xs: bool(set(xs) & set(LITERATURE_SOURCES)))]
+    train_tfs = set(ds.split("known", "train")["tf"])
+    lit = lit[lit["tf"].isin(train_tfs) & lit["gene"].isin(set(ds.genes["gene"]))]
+    assert len(lit) > 0  # the fixture has curated links to count
+    tf, gene = lit.iloc[0]["tf"], lit.iloc[0]["gene"]
+    regulators = set(lit.loc[lit["gene"] == gene, "tf"])
+    pair = pd.DataFrame({"tf_i": [ds._tf_index[tf]], "gene_i": [ds._gene_index[gene]]})
+    # the gene's curated regulators among the training TFs, the pair's own TF left out
+    assert np.isclose(prior.raw(pair)[0] * len(train_tfs), len(regulators - {tf}))
+    other = next(t for t in sorted(train_tfs) if t not in regulators)
+    pair_other = pd.DataFrame({"tf_i": [ds._tf_index[other]], "gene_i": [ds._gene_index[gene]]})
+    assert np.isclose(prior.raw(pair_other)[0] * len(train_tfs), len(regulators))
+    # on a TF-disjoint split, the held-out TFs' own links are never counted
+    held_out = set(ds.split("unknown", "test")["tf"])
+    unknown = LiteratureDegreePrior().fit(ds, "unknown")
+    counted = lit[lit["tf"].isin(set(ds.split("unknown", "train")["tf"]))]
+    expect = counted.groupby("gene")["tf"].nunique()
+    got = unknown.counts[[ds._gene_index[g] for g in expect.index]]
+    assert np.array_equal(got, expect.to_numpy()) and not held_out & set(counted["tf"])
+
+
+def test_appending_a_baseline_replaces_its_old_rows_and_their_comparison_subset():
+    from grenimja.benchmark import merge_rows
+
+    old = pd.DataFrame(
+        {
+            "model": ["GReNIMJA (this repo)", "prior", "PWMScan", "GReNIMJA on the same TFs", "EASE"],
+            "auroc": [0.7, 0.6, 0.55, 0.71, 0.65],
+        }
+    )
+    new = pd.DataFrame({"model": ["PWMScan", "literature prior"], "auroc": [0.56, 0.62]})
+    merged = merge_rows(old, new)
+    assert merged["model"].tolist() == [
+        "GReNIMJA (this repo)",
+        "prior",
+        "EASE",
+        "PWMScan",
+        "literature prior",
+    ]
+    assert merged.loc[merged["model"] == "PWMScan", "auroc"].tolist() == [0.56]

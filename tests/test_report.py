@@ -739,3 +739,54 @@ def test_the_tf_weights_section_compares_motif_weights_with_identity_and_reads_t
     assert "reaches 0.6095, against 0.6234 for identity (-0.0139): no gain; not pursued." in text
     assert "broad only (b > 1.5) best at c = 0.5 (degree-matched 0.6143" in text
     assert "Every factor above 0 lowers the degree-matched mean" in text
+
+
+def test_the_literature_section_sets_the_tf_blind_literature_prior_beside_the_model_by_positive_type(
+    tmp_path,
+):
+    from grenimja.report.cards import _literature_section
+
+    assert _literature_section(tmp_path) == []  # no benchmark tables: no section
+    v1 = tmp_path / "v1"
+    v1.mkdir()
+    lit = "literature-degree prior (CollecTRI + TRRUST)"
+    rows = [
+        {"model": "GReNIMJA (this repo)", "per_tf_auroc_min_positives": 0.616},
+        {"model": lit, "per_tf_auroc_min_positives": 0.612},
+    ]
+    (v1 / "benchmark_unknown_degree_matched.json").write_text(json.dumps(rows))
+    pd.DataFrame(
+        [
+            ["GReNIMJA (this repo)", "curated only", 0.630],
+            [lit, "curated only", 0.628],
+            ["GReNIMJA (this repo)", "ChIP-seq only", 0.567],
+            [lit, "ChIP-seq only", 0.469],
+        ],
+        columns=["model", "positive_type", "per_tf_auroc"],
+    ).to_csv(v1 / "benchmark_unknown_degree_matched_by_positive_type.csv", index=False)
+    text = "\n".join(_literature_section(tmp_path))
+    assert "| unknown | 0.616 | 0.612 | 0.630 | 0.628 | 0.567 | 0.469 |" in text
+    assert "unknown +0.002 (within 0.01, a tie)" in text
+    (tmp_path / "validation").mkdir()
+    pd.DataFrame(
+        {
+            "split": ["unknown"] * 3,
+            "score": ["build votes, DBD identity^8, smooth 0.5", "+ curated votes, DBD identity^8, smooth 0.5",
+                      "curated count (TF-blind)"],
+            "dm_per_tf_auroc": [0.6068, 0.6322, 0.6200], "paper_auroc": [0.7357, 0.7343, 0.5600],
+        }
+    ).to_csv(tmp_path / "validation" / "loto_literature_votes.csv", index=False)  # fmt: skip
+    text = "\n".join(_literature_section(tmp_path))
+    assert "unknown 0.6068 -> 0.6322, while the TF-blind count of the same links alone reaches 0.6200" in text
+    pd.DataFrame(
+        {
+            "split": ["unknown"] * 4,
+            "model": ["GReNIMJA (bundled)", "gene-degree prior", lit, "nearest homolog"],
+            "per_tf_auroc_min_positives": [0.610, 0.500, 0.517, 0.553],
+        }
+    ).to_csv(tmp_path / "literature_matched.csv", index=False)
+    text = "\n".join(_literature_section(tmp_path))
+    assert (
+        "unknown: GReNIMJA 0.616 -> 0.610, the literature prior 0.612 -> 0.517, best TF-blind prior 0.517"
+        in text
+    )

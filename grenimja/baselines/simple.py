@@ -88,6 +88,50 @@ class SelectiveRegulatorPrior(GeneDegreePrior):
         return self
 
 
+LITERATURE_SOURCES = ("collectri", "trrust")  # curated from the literature, and not in the build's pairs
+
+
+class LiteratureDegreePrior(_Calibrated):
+    """score(tf, gene) = share of the training TFs other than ``tf`` that CollecTRI or TRRUST link to the gene.
+
+    Ignores the TF, like :class:`GeneDegreePrior`, but counts a gene's regulators in the curated literature
+    sources the build leaves out of its pairs (``Dataset.known_links``) instead of the training pairs. The
+    pair's own TF is never counted: a known TF's curated links overlap its test positives. Degree-matched
+    negatives match the count of training regulators, which ENCODE ChIP-seq dominates, not this one: a gene
+    the literature studies often is more often *any* TF's curated target, so this TF-blind score is not held
+    at 0.5 there. It measures how much of a degree-matched AUROC a score can take from a gene's literature
+    popularity (a study bias) rather than from the TF at hand.
+    """
+
+    name = "literature-degree prior (CollecTRI + TRRUST)"
+
+    def fit(self, ds: Dataset, split: str) -> LiteratureDegreePrior:
+        tr = ds.split(split, "train")
+        links = ds.known_links()
+        literature = (
+            links["sources"]
+            .astype(str)
+            .str.split("+")
+            .map(lambda xs: bool(set(xs) & set(LITERATURE_SOURCES)))
+        )
+        tf_i, gene_i = ds._tf_index, ds._gene_index
+        lit = links[literature & links["tf"].isin(set(tr["tf"])) & links["gene"].isin(gene_i)]
+        lit = lit.drop_duplicates(["tf", "gene"])
+        genes = lit["gene"].map(gene_i).to_numpy(np.int64)
+        self.n_genes = len(ds.genes)
+        self.counts = np.bincount(genes, minlength=self.n_genes).astype(np.float64)
+        # (tf_i, gene_i) of each counted link as one key, to leave a pair's own TF out of its gene's count
+        self.own = np.sort(lit["tf"].map(tf_i).to_numpy(np.int64) * self.n_genes + genes)
+        self.n_tfs = max(tr["tf_i"].nunique(), 1)
+        self._calibrate(ds, split)
+        return self
+
+    def raw(self, pairs: pd.DataFrame) -> np.ndarray:
+        gene = pairs["gene_i"].to_numpy(np.int64)
+        own = np.isin(pairs["tf_i"].to_numpy(np.int64) * self.n_genes + gene, self.own)
+        return (self.counts[gene] - own) / self.n_tfs
+
+
 class NearestHomolog(_Calibrated):
     """CIS-BP-style transfer: a TF inherits the training targets of its most identical training TFs.
 
