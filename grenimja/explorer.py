@@ -776,12 +776,17 @@ def protocol_summary(pm: pd.DataFrame) -> str:
             f"against {b:.3f} "
             f"for the best other baseline ({best[0].removeprefix('best other baseline: ')})."
         )
-        from grenimja.baselines.simple import SelectiveRegulatorPrior
+        from grenimja.baselines.simple import LiteratureDegreePrior, SelectiveRegulatorPrior
 
-        if best[0].endswith(SelectiveRegulatorPrior.name):
-            out.append(
-                "That baseline ignores the TF: it counts which kind of TFs regulate a gene (selective, mostly "
-                "curated ones weigh more), which degree-matched negatives do not match; the model card's "
-                "selectivity-matched check takes it out."
-            )
+        why = {
+            SelectiveRegulatorPrior.name: "it counts which kind of TFs regulate a gene (selective, mostly curated "
+            "ones weigh more), which degree-matched negatives do not match; the model card's selectivity-matched "
+            "check takes it out.",
+            LiteratureDegreePrior.name: "it counts how many other TFs the literature (CollecTRI, TRRUST) links to "
+            "a gene, which degree-matched negatives do not match; the model card's literature-matched check "
+            "takes it out.",
+        }
+        for name, text in why.items():
+            if best[0].endswith(name):
+                out.append(f"That baseline ignores the TF: {text}")
     return " ".join(out)

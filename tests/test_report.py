@@ -444,6 +444,11 @@ def test_home_metrics_put_the_prior_and_the_best_full_coverage_baseline_beside_t
     assert "That baseline ignores the TF: it counts which kind of TFs regulate a gene" in protocol_summary(
         blind
     )
+    literature = pm.replace(
+        "best other baseline: nearest homolog",
+        "best other baseline: literature-degree prior (CollecTRI + TRRUST)",
+    )
+    assert "ignores the TF: it counts how many other TFs the literature" in protocol_summary(literature)
 
 
 def test_why_not_bundled_compares_criteria_only_on_the_same_per_tf_mean(tmp_path):
