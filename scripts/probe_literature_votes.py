@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from grenimja.baselines.simple import LITERATURE_SOURCES
+from grenimja.baselines.simple import literature_links
 from grenimja.data.names import load_mapper
 from grenimja.data.sequences import read_tf_proteins
 from grenimja.dataset import load_dataset
@@ -77,10 +77,7 @@ def main(splits: list[str]) -> None:
     frame, _ = read_tf_proteins("dbd", load_mapper(None), None)
     dbd = dict(zip(frame["tf"], frame["protein"], strict=True))
     full_of = dict(zip(ds.tfs["tf"], ds.tfs["protein"], strict=True))
-    links = ds.known_links()
-    curated = links[
-        links["sources"].astype(str).str.split("+").map(lambda xs: bool(set(xs) & set(LITERATURE_SOURCES)))
-    ]
+    curated = literature_links(ds)
     rows = []
     for split in splits:
         term = HomologyTransfer.fit(ds, split, dbd=dbd)

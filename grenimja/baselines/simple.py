@@ -91,6 +91,15 @@ class SelectiveRegulatorPrior(GeneDegreePrior):
 LITERATURE_SOURCES = ("collectri", "trrust")  # curated from the literature, and not in the build's pairs
 
 
+def literature_links(ds: Dataset) -> pd.DataFrame:
+    """The build's links (``Dataset.known_links``) that CollecTRI or TRRUST hold, one row per (tf, gene)."""
+    links = ds.known_links()
+    curated = (
+        links["sources"].astype(str).str.split("+").map(lambda xs: bool(set(xs) & set(LITERATURE_SOURCES)))
+    )
+    return links[curated].drop_duplicates(["tf", "gene"])
+
+
 class LiteratureDegreePrior(_Calibrated):
     """score(tf, gene) = share of the training TFs other than ``tf`` that CollecTRI or TRRUST link to the gene.
 
@@ -107,16 +116,9 @@ class LiteratureDegreePrior(_Calibrated):
 
     def fit(self, ds: Dataset, split: str) -> LiteratureDegreePrior:
         tr = ds.split(split, "train")
-        links = ds.known_links()
-        literature = (
-            links["sources"]
-            .astype(str)
-            .str.split("+")
-            .map(lambda xs: bool(set(xs) & set(LITERATURE_SOURCES)))
-        )
         tf_i, gene_i = ds._tf_index, ds._gene_index
-        lit = links[literature & links["tf"].isin(set(tr["tf"])) & links["gene"].isin(gene_i)]
-        lit = lit.drop_duplicates(["tf", "gene"])
+        lit = literature_links(ds)
+        lit = lit[lit["tf"].isin(set(tr["tf"])) & lit["gene"].isin(gene_i)]
         genes = lit["gene"].map(gene_i).to_numpy(np.int64)
         self.n_genes = len(ds.genes)
         self.counts = np.bincount(genes, minlength=self.n_genes).astype(np.float64)

@@ -1002,7 +1002,7 @@ def _literature_section(res: Path) -> list[str]:
     import pandas as pd
 
     name = "literature-degree prior (CollecTRI + TRRUST)"
-    rows, curated_gap = [], {}
+    rows, curated_gap, tables = [], {}, {}
     for split in ("unknown", "homology", "known"):
         path = res / "v1" / f"benchmark_{split}_degree_matched.json"
         typed = res / "v1" / f"benchmark_{split}_degree_matched_by_positive_type.csv"
@@ -1011,6 +1011,7 @@ def _literature_section(res: Path) -> list[str]:
         table = {r["model"]: r for r in json.loads(path.read_text())}
         if name not in table or "GReNIMJA (this repo)" not in table:
             continue
+        tables[split] = table
         t = pd.read_csv(typed).set_index(["model", "positive_type"])["per_tf_auroc"]
         cells = [f"{table[m]['per_tf_auroc_min_positives']:.3f}" for m in ("GReNIMJA (this repo)", name)]
         for kind in ("curated only", "ChIP-seq only"):
@@ -1052,10 +1053,9 @@ def _literature_section(res: Path) -> list[str]:
         kept = []
         for split, g in m.groupby("split", sort=False):
             r = g.set_index("model")["per_tf_auroc_min_positives"]
-            path = res / "v1" / f"benchmark_{split}_degree_matched.json"
-            if "GReNIMJA (bundled)" not in r.index or name not in r.index or not path.is_file():
+            if "GReNIMJA (bundled)" not in r.index or name not in r.index or split not in tables:
                 continue
-            dm = {x["model"]: x for x in json.loads(path.read_text())}
+            dm = tables[split]
             before = dm["GReNIMJA (this repo)"]["per_tf_auroc_min_positives"]
             blind = r.drop(["GReNIMJA (bundled)", "nearest homolog"], errors="ignore")
             kept.append(
